@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The numeric targets are compiled with optimization in every configuration:
+/// `swift run ChapterNN` builds debug, and unoptimized numeric Swift is 10-50x slower.
+let optimizedEverywhere: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "NeuralNLPCourse",
+    products: [
+        .library(name: "NeuralKit", targets: ["NeuralKit"]),
+        .library(name: "TextData", targets: ["TextData"]),
+        .library(name: "FigureKit", targets: ["FigureKit"]),
+        .executable(name: "Chapter01", targets: ["Chapter01"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - System libraries
+        .systemLibrary(
+            name: "CGraphviz", path: "Sources/CGraphviz", pkgConfig: "libgvc",
+            providers: [.apt(["libgraphviz-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: - Library
+        .target(name: "NeuralKit", dependencies: ["CBLAS"], swiftSettings: optimizedEverywhere),
+        .target(name: "TextData", resources: [.copy("Samples")], swiftSettings: optimizedEverywhere),
+        .target(name: "FigureKit", dependencies: ["CGraphviz", "NeuralKit"]),
+
+        // MARK: - Chapters
+        .executableTarget(
+            name: "Chapter01",
+            dependencies: [
+                "NeuralKit", "TextData", "FigureKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter01",
+            swiftSettings: optimizedEverywhere),
+
+        // MARK: - Tests
+        .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit"]),
+        .testTarget(name: "TextDataTests", dependencies: ["TextData"]),
+        .testTarget(name: "FigureKitTests", dependencies: ["FigureKit", "NeuralKit"]),
+        .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData"]),
+    ]
+)

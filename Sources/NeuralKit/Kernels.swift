@@ -1,0 +1,119 @@
+/// Tensor-level kernels the ops are built from (no tape here).
+
+extension Tensor {
+    /// Applies `f` to every element.
+    @inline(__always)
+    func map(_ f: (Scalar) -> Scalar) -> Tensor {
+        var out = scalars
+        out.withUnsafeMutableBufferPointer { o in
+            for i in o.indices { o[i] = f(o[i]) }
+        }
+        return Tensor(shape: shape, scalars: out)
+    }
+
+    /// Combines two same-shaped tensors element by element.
+    @inline(__always)
+    func zipMap(_ other: Tensor, _ op: String, _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
+        precondition(shape == other.shape, "\(op): shapes \(shape) and \(other.shape) differ")
+        var out = scalars
+        out.withUnsafeMutableBufferPointer { o in
+            other.scalars.withUnsafeBufferPointer { b in
+                for i in o.indices { o[i] = f(o[i], b[i]) }
+            }
+        }
+        return Tensor(shape: shape, scalars: out)
+    }
+
+    /// Sum over rows: (m × n) → (n).
+    func columnSums() -> Tensor {
+        let n = columns
+        var out = [Scalar](repeating: 0, count: n)
+        scalars.withUnsafeBufferPointer { a in
+            out.withUnsafeMutableBufferPointer { o in
+                for i in 0..<(a.count / Swift.max(n, 1)) {
+                    for j in 0..<n { o[j] += a[i * n + j] }
+                }
+            }
+        }
+        return Tensor(shape: [n], scalars: out)
+    }
+
+    /// The sum of all elements.
+    func sum() -> Scalar { scalars.reduce(0, +) }
+}
+
+/// Matrix product with optional transposes, through BLAS gemm.
+/// `a` is (m × k) after its transpose, `b` is (k × n) after its transpose; the result is (m × n).
+func gemm<Scalar: TensorScalar>(
+    _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposeA: Bool = false, transposeB: Bool = false,
+    label: String = "matmul"
+) -> Tensor<Scalar> {
+    precondition(a.rank == 2 && b.rank == 2, "\(label): needs matrices, got shapes \(a.shape) and \(b.shape)")
+    let m = transposeA ? a.shape[1] : a.shape[0]
+    let k = transposeA ? a.shape[0] : a.shape[1]
+    let kb = transposeB ? b.shape[1] : b.shape[0]
+    let n = transposeB ? b.shape[0] : b.shape[1]
+    precondition(
+        k == kb,
+        "\(label): shapes \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "") do not chain")
+    var out = [Scalar](repeating: 0, count: m * n)
+    if m > 0 && n > 0 && k > 0 {
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { pc in
+                    Scalar.gemm(
+                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                        alpha: 1, a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
+                        beta: 0, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+    }
+    return Tensor(shape: [m, n], scalars: out)
+}
+
+/// Numerically stable log-softmax of each row: x − max − log Σ exp(x − max).
+func rowLogSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    let n = x.columns
+    var out = x.scalars
+    out.withUnsafeMutableBufferPointer { o in
+        for r in 0..<(o.count / Swift.max(n, 1)) {
+            let base = r * n
+            var largest = -Scalar.infinity
+            for j in 0..<n { largest = Swift.max(largest, o[base + j]) }
+            var total: Scalar = 0
+            for j in 0..<n { total += Scalar.exp(o[base + j] - largest) }
+            let shift = largest + Scalar.log(total)
+            for j in 0..<n { o[base + j] -= shift }
+        }
+    }
+    return Tensor(shape: x.shape, scalars: out)
+}
+
+/// Softmax of each row: exp(x − max) / Σ exp(x − max), so no exponent overflows.
+func rowSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    let n = x.columns
+    var out = x.scalars
+    out.withUnsafeMutableBufferPointer { o in
+        for r in 0..<(o.count / Swift.max(n, 1)) {
+            let base = r * n
+            var largest = -Scalar.infinity
+            for j in 0..<n { largest = Swift.max(largest, o[base + j]) }
+            var total: Scalar = 0
+            for j in 0..<n {
+                o[base + j] = Scalar.exp(o[base + j] - largest)
+                total += o[base + j]
+            }
+            for j in 0..<n { o[base + j] /= total }
+        }
+    }
+    return Tensor(shape: x.shape, scalars: out)
+}
+
+@inline(__always)
+func logistic<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
+    // Two branches so that exp never overflows.
+    if x >= 0 { return 1 / (1 + Scalar.exp(-x)) }
+    let e = Scalar.exp(x)
+    return e / (1 + e)
+}

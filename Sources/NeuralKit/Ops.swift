@@ -1,0 +1,293 @@
+/// The differentiable ops: each computes its output and records its local chain rule,
+/// one derivative rule per primitive, all in this file.
+///
+/// Shapes follow a batch-first, row-major convention: a batch of B vectors of size n
+/// is a (B × n) matrix, one example per row.
+
+// MARK: - Linear algebra
+
+/// Matrix product `a · b`, or `a · bᵀ` when `transposeRight` (a weight stored as
+/// (outputSize × inputSize), as the slides write W in h = Wx + b).
+/// a is (m × k); b is (k × n), or (n × k) when transposed; the result is (m × n).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func matmul<Scalar>(
+    _ a: Variable<Scalar>, _ b: Variable<Scalar>, transposeRight: Bool = false
+) -> Variable<Scalar> {
+    let av = a.value, bv = b.value
+    let out = gemm(av, bv, transposeB: transposeRight)
+    return a.tape.record(transposeRight ? "matmul(·ᵀ)" : "matmul", inputs: [a, b], value: out) { g in
+        if transposeRight {
+            // C = A Bᵀ:  dA = dC B,  dB = dCᵀ A
+            return [gemm(g, bv), gemm(g, av, transposeA: true)]
+        }
+        // C = A B:  dA = dC Bᵀ,  dB = Aᵀ dC
+        return [gemm(g, bv, transposeB: true), gemm(av, g, transposeA: true)]
+    }
+}
+
+/// Element-wise sum of same-shaped tensors, or a (B × n) matrix plus an (n) bias vector
+/// added to every row (the broadcast bias: its gradient sums over the rows).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func + <Scalar>(a: Variable<Scalar>, b: Variable<Scalar>) -> Variable<Scalar> {
+    let av = a.value, bv = b.value
+    if av.shape == bv.shape {
+        return a.tape.record("add", inputs: [a, b], value: av.zipMap(bv, "add", +)) { g in [g, g] }
+    }
+    precondition(
+        av.rank == 2 && bv.rank == 1 && bv.shape[0] == av.shape[1],
+        "add: cannot add shape \(bv.shape) to shape \(av.shape) (same shapes, or a bias of length columns)")
+    let n = av.columns
+    var out = av.scalars
+    out.withUnsafeMutableBufferPointer { o in
+        bv.scalars.withUnsafeBufferPointer { bias in
+            for i in o.indices { o[i] += bias[i % n] }
+        }
+    }
+    return a.tape.record("add (bias)", inputs: [a, b], value: Tensor(shape: av.shape, scalars: out)) { g in
+        [g, g.columnSums()]
+    }
+}
+
+/// Element-wise difference of same-shaped tensors.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func - <Scalar>(a: Variable<Scalar>, b: Variable<Scalar>) -> Variable<Scalar> {
+    a.tape.record("subtract", inputs: [a, b], value: a.value.zipMap(b.value, "subtract", -)) { g in
+        [g, g.map { -$0 }]
+    }
+}
+
+/// Element-wise (Hadamard) product of same-shaped tensors.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func * <Scalar>(a: Variable<Scalar>, b: Variable<Scalar>) -> Variable<Scalar> {
+    let av = a.value, bv = b.value
+    return a.tape.record("multiply", inputs: [a, b], value: av.zipMap(bv, "multiply", *)) { g in
+        [g.zipMap(bv, "multiply", *), g.zipMap(av, "multiply", *)]
+    }
+}
+
+/// Every element times a constant.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func * <Scalar>(a: Variable<Scalar>, c: Scalar) -> Variable<Scalar> {
+    a.tape.record("scale ×\(c)", inputs: [a], value: a.value.map { $0 * c }) { g in [g.map { $0 * c }] }
+}
+
+// MARK: - Non-linearities
+
+/// The logistic function σ(x) = 1 / (1 + e^(−x)), element-wise; σ' = σ(1 − σ).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func sigmoid<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+    let y = x.value.map(logistic)
+    return x.tape.record("sigmoid", inputs: [x], value: y) { g in
+        [g.zipMap(y, "sigmoid") { g, s in g * s * (1 - s) }]
+    }
+}
+
+/// tanh, element-wise; tanh' = 1 − tanh².
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func tanh<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+    let y = x.value.map(Scalar.tanh)
+    return x.tape.record("tanh", inputs: [x], value: y) { g in
+        [g.zipMap(y, "tanh") { g, t in g * (1 - t * t) }]
+    }
+}
+
+/// max(0, x), element-wise; the derivative is taken as 0 at x = 0.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func relu<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+    let xv = x.value
+    return x.tape.record("relu", inputs: [x], value: xv.map { Swift.max($0, 0) }) { g in
+        [g.zipMap(xv, "relu") { g, x in x > 0 ? g : 0 }]
+    }
+}
+
+// MARK: - Softmax and losses
+
+/// Softmax of each row: exp(x_j) / Σ_k exp(x_k), computed stably.
+/// Backward: dx = y ⊙ (g − Σ_j g_j y_j) per row.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func softmax<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+    let y = rowSoftmax(x.value)
+    return x.tape.record("softmax", inputs: [x], value: y) { g in
+        let n = y.columns
+        var dx = g.scalars
+        for r in 0..<y.rows {
+            var dot: Scalar = 0
+            for j in 0..<n { dot += g.scalars[r * n + j] * y.scalars[r * n + j] }
+            for j in 0..<n { dx[r * n + j] = y.scalars[r * n + j] * (g.scalars[r * n + j] - dot) }
+        }
+        return [Tensor(shape: y.shape, scalars: dx)]
+    }
+}
+
+/// log softmax of each row, stable. Backward: dx = g − softmax · Σ_j g_j per row.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func logSoftmax<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+    let y = rowLogSoftmax(x.value)
+    return x.tape.record("log-softmax", inputs: [x], value: y) { g in
+        let n = y.columns
+        var dx = g.scalars
+        for r in 0..<y.rows {
+            var total: Scalar = 0
+            for j in 0..<n { total += g.scalars[r * n + j] }
+            for j in 0..<n { dx[r * n + j] -= Scalar.exp(y.scalars[r * n + j]) * total }
+        }
+        return [Tensor(shape: y.shape, scalars: dx)]
+    }
+}
+
+/// Mean cross-entropy of the rows of `logits` (B × C) against class `labels` (B of them),
+/// with the softmax fused in:
+/// ```
+/// J = −(1/B) Σ_i log softmax(logits_i)[labels_i]
+/// ```
+/// Stable for any logits (log-sum-exp with the row maximum subtracted). Its gradient is
+/// (softmax(logits) − onehot(labels)) / B.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func softmaxCrossEntropy<Scalar>(logits: Variable<Scalar>, labels: [Int]) -> Variable<Scalar> {
+    let lv = logits.value
+    precondition(lv.rank == 2 && lv.rows == labels.count,
+                  "softmaxCrossEntropy: logits of shape \(lv.shape) for \(labels.count) labels")
+    let n = lv.columns
+    let logProbabilities = rowLogSoftmax(lv)
+    var total: Scalar = 0
+    for (i, label) in labels.enumerated() {
+        precondition(label >= 0 && label < n, "softmaxCrossEntropy: label \(label) outside 0..<\(n)")
+        total -= logProbabilities.scalars[i * n + label]
+    }
+    let batch = Scalar(labels.count)
+    return logits.tape.record("cross-entropy", inputs: [logits], value: Tensor(total / batch)) { g in
+        let scale = g.scalar / batch
+        var dx = logProbabilities.map { Scalar.exp($0) * scale }
+        for (i, label) in labels.enumerated() { dx.scalars[i * n + label] -= scale }
+        return [dx]
+    }
+}
+
+/// Mean binary cross-entropy of scores `s` (any shape) against 0/1 `labels`, with the
+/// logistic σ fused in:
+/// ```
+/// J = −(1/N) Σ [ y log σ(s) + (1 − y) log(1 − σ(s)) ] = (1/N) Σ [ softplus(s) − y s ]
+/// ```
+/// Stable for large |s|. Its gradient is (σ(s) − y) / N.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func sigmoidCrossEntropy<Scalar>(logits: Variable<Scalar>, labels: [Scalar]) -> Variable<Scalar> {
+    let s = logits.value
+    precondition(s.count == labels.count,
+                  "sigmoidCrossEntropy: \(s.count) scores for \(labels.count) labels")
+    var total: Scalar = 0
+    for (x, y) in zip(s.scalars, labels) {
+        // softplus(x) = max(x, 0) + log(1 + e^(−|x|))
+        total += Swift.max(x, 0) + Scalar.log(1 + Scalar.exp(-Swift.abs(x))) - y * x
+    }
+    let count = Scalar(labels.count)
+    return logits.tape.record("binary cross-entropy", inputs: [logits], value: Tensor(total / count)) { g in
+        let scale = g.scalar / count
+        return [Tensor(shape: s.shape, scalars: zip(s.scalars, labels).map { (logistic($0) - $1) * scale })]
+    }
+}
+
+// MARK: - Embedding, concatenation, slicing
+
+/// Rows `ids` of `table` (V × d), stacked into (ids.count × d): the embedding lookup.
+/// Backward scatters: row i of the gradient is added into row ids[i] of the table's
+/// gradient, so a word used twice collects both contributions.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func gather<Scalar>(_ table: Variable<Scalar>, rows ids: [Int]) -> Variable<Scalar> {
+    let tv = table.value
+    precondition(tv.rank == 2, "gather: needs a (V × d) table, got shape \(tv.shape)")
+    let d = tv.columns, vocabulary = tv.rows
+    var out = [Scalar](repeating: 0, count: ids.count * d)
+    for (i, id) in ids.enumerated() {
+        precondition(id >= 0 && id < vocabulary, "gather: id \(id) outside the table's \(vocabulary) rows")
+        for j in 0..<d { out[i * d + j] = tv.scalars[id * d + j] }
+    }
+    return table.tape.record("gather", inputs: [table], value: Tensor(shape: [ids.count, d], scalars: out)) { g in
+        var dt = Tensor<Scalar>.zeros(tv.shape)
+        for (i, id) in ids.enumerated() {
+            for j in 0..<d { dt.scalars[id * d + j] += g.scalars[i * d + j] }
+        }
+        return [dt]
+    }
+}
+
+/// Joins (B × n_i) matrices side by side into (B × Σ n_i): x = [x₁ x₂ … ].
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func concatenate<Scalar>(columns parts: [Variable<Scalar>]) -> Variable<Scalar> {
+    precondition(!parts.isEmpty, "concatenate: nothing to join")
+    let values = parts.map(\.value)
+    let rows = values[0].rows
+    precondition(values.allSatisfy { $0.rank == 2 && $0.rows == rows },
+                  "concatenate: row counts differ: \(values.map(\.shape))")
+    let widths = values.map(\.columns)
+    let total = widths.reduce(0, +)
+    var out = [Scalar](repeating: 0, count: rows * total)
+    var offset = 0
+    for (v, w) in zip(values, widths) {
+        for r in 0..<rows { for j in 0..<w { out[r * total + offset + j] = v.scalars[r * w + j] } }
+        offset += w
+    }
+    return parts[0].tape.record("concat", inputs: parts, value: Tensor(shape: [rows, total], scalars: out)) { g in
+        var offset = 0
+        return widths.map { w in
+            var part = [Scalar](repeating: 0, count: rows * w)
+            for r in 0..<rows { for j in 0..<w { part[r * w + j] = g.scalars[r * total + offset + j] } }
+            offset += w
+            return Tensor(shape: [rows, w], scalars: part)
+        }
+    }
+}
+
+/// Columns `range` of a (B × n) matrix, as (B × range.count).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func slice<Scalar>(_ x: Variable<Scalar>, columns range: Range<Int>) -> Variable<Scalar> {
+    let xv = x.value
+    precondition(xv.rank == 2 && range.lowerBound >= 0 && range.upperBound <= xv.columns,
+                  "slice: columns \(range) of shape \(xv.shape)")
+    let n = xv.columns, w = range.count
+    var out = [Scalar](repeating: 0, count: xv.rows * w)
+    for r in 0..<xv.rows { for j in 0..<w { out[r * w + j] = xv.scalars[r * n + range.lowerBound + j] } }
+    return x.tape.record("slice [\(range.lowerBound)..<\(range.upperBound)]", inputs: [x],
+                         value: Tensor(shape: [xv.rows, w], scalars: out)) { g in
+        var dx = Tensor<Scalar>.zeros(xv.shape)
+        for r in 0..<xv.rows { for j in 0..<w { dx.scalars[r * n + range.lowerBound + j] = g.scalars[r * w + j] } }
+        return [dx]
+    }
+}
+
+// MARK: - Reductions
+
+/// The sum of all elements, as a scalar.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func sum<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+    let shape = x.shape
+    return x.tape.record("sum", inputs: [x], value: Tensor(x.value.sum())) { g in
+        [Tensor(shape: shape, repeating: g.scalar)]
+    }
+}
+
+/// The mean of all elements, as a scalar.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func mean<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+    let shape = x.shape
+    let count = Scalar(x.value.count)
+    return x.tape.record("mean", inputs: [x], value: Tensor(x.value.sum() / count)) { g in
+        [Tensor(shape: shape, repeating: g.scalar / count)]
+    }
+}

@@ -1,0 +1,148 @@
+/// A named, trainable tensor that outlives any one forward pass: `ner.W`, `lstm.W_f`.
+///
+/// Its `gradient` accumulates (`+=`) over every use in every backward sweep until
+/// ``zeroGradient()`` is called, usually right after the optimizer's step.
+public final class Parameter<Scalar: TensorScalar> {
+    public let name: String
+    public var value: Tensor<Scalar>
+    public var gradient: Tensor<Scalar>
+
+    public init(_ name: String, _ value: Tensor<Scalar>) {
+        self.name = name
+        self.value = value
+        self.gradient = .zeros(value.shape)
+    }
+
+    public var shape: [Int] { value.shape }
+
+    public func zeroGradient() {
+        for i in gradient.scalars.indices { gradient.scalars[i] = 0 }
+    }
+}
+
+extension Array {
+    /// The number of scalars in a list of parameters.
+    public func parameterCount<S>() -> Int where Element == Parameter<S> {
+        reduce(0) { $0 + $1.value.count }
+    }
+
+    /// Sets every parameter's gradient to zero.
+    public func zeroGradients<S>() where Element == Parameter<S> {
+        forEach { $0.zeroGradient() }
+    }
+}
+
+/// The record of one forward computation, in the order it ran.
+///
+/// Every op appends a node holding its label, its inputs, its output and the local chain
+/// rule that maps the gradient of its output to the gradients of its inputs. Creation
+/// order is a topological order, so ``backward(from:)`` is one reverse sweep. The same
+/// nodes are what the computation-graph figures draw.
+public final class Tape<Scalar: TensorScalar> {
+    public enum Kind: Sendable { case input, parameter, operation }
+
+    /// Gradient of the node's output → gradients of its inputs, one per input, in order.
+    public typealias Backward = (Tensor<Scalar>) -> [Tensor<Scalar>]
+
+    public struct Node {
+        public let label: String
+        public let kind: Kind
+        public let inputs: [Int]
+        public let value: Tensor<Scalar>
+        public let parameter: Parameter<Scalar>?
+        let backward: Backward?
+    }
+
+    public private(set) var nodes: [Node] = []
+    private var gradients: [Tensor<Scalar>?] = []
+    private var parameterNodes: [ObjectIdentifier: Int] = [:]
+
+    public init() {}
+
+    /// A value that is not trained (data, labels as features): the gradient stops here.
+    public func input(_ value: Tensor<Scalar>, name: String) -> Variable<Scalar> {
+        append(Node(label: name, kind: .input, inputs: [], value: value, parameter: nil, backward: nil))
+    }
+
+    /// The parameter's value on this tape. Asking twice gives the same node, so a weight
+    /// shared by two ops appears once in the graph and its gradient sums both uses.
+    public func parameter(_ parameter: Parameter<Scalar>) -> Variable<Scalar> {
+        if let id = parameterNodes[ObjectIdentifier(parameter)] { return Variable(tape: self, id: id) }
+        let v = append(
+            Node(label: parameter.name, kind: .parameter, inputs: [], value: parameter.value,
+                 parameter: parameter, backward: nil))
+        parameterNodes[ObjectIdentifier(parameter)] = v.id
+        return v
+    }
+
+    /// Appends the output of an op; `backward` is its local chain rule.
+    public func record(
+        _ label: String, inputs: [Variable<Scalar>], value: Tensor<Scalar>,
+        backward: @escaping Backward
+    ) -> Variable<Scalar> {
+        for input in inputs { precondition(input.tape === self, "\(label): an input lives on another tape") }
+        return append(
+            Node(label: label, kind: .operation, inputs: inputs.map(\.id), value: value,
+                 parameter: nil, backward: backward))
+    }
+
+    private func append(_ node: Node) -> Variable<Scalar> {
+        nodes.append(node)
+        gradients.append(nil)
+        return Variable(tape: self, id: nodes.count - 1)
+    }
+
+    /// Reverse-mode sweep from a scalar: seeds d loss / d loss = 1, then visits the nodes
+    /// in reverse creation order, accumulating each input's gradient with `+=`.
+    /// Parameters' gradients are added into ``Parameter/gradient``.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(from loss: Variable<Scalar>) {
+        precondition(loss.tape === self, "backward: the loss lives on another tape")
+        precondition(loss.value.count == 1, "backward needs a scalar loss, got shape \(loss.value.shape)")
+        for i in gradients.indices { gradients[i] = nil }
+        gradients[loss.id] = Tensor(shape: loss.value.shape, repeating: 1)
+        for id in stride(from: loss.id, through: 0, by: -1) {
+            guard let upstream = gradients[id] else { continue }
+            let node = nodes[id]
+            if let parameter = node.parameter {
+                parameter.gradient.add(upstream)
+            }
+            guard let backward = node.backward else { continue }
+            let inputGradients = backward(upstream)
+            precondition(inputGradients.count == node.inputs.count, "\(node.label): wrong number of gradients")
+            for (input, g) in zip(node.inputs, inputGradients) {
+                precondition(
+                    g.shape == nodes[input].value.shape,
+                    "\(node.label): gradient shape \(g.shape) does not match input shape \(nodes[input].value.shape)")
+                if gradients[input] == nil { gradients[input] = g } else { gradients[input]!.add(g) }
+            }
+        }
+    }
+
+    /// The gradient of the last ``backward(from:)`` loss with respect to `variable`.
+    public func gradient(of variable: Variable<Scalar>) -> Tensor<Scalar>? { gradients[variable.id] }
+}
+
+/// A handle to one node of a tape: what ops take and return.
+public struct Variable<Scalar: TensorScalar> {
+    public let tape: Tape<Scalar>
+    public let id: Int
+
+    public var value: Tensor<Scalar> { tape.nodes[id].value }
+    public var shape: [Int] { tape.nodes[id].value.shape }
+}
+
+extension Tensor {
+    /// self += other, same shapes.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func add(_ other: Tensor) {
+        precondition(shape == other.shape, "cannot add shape \(other.shape) into shape \(shape)")
+        scalars.withUnsafeMutableBufferPointer { a in
+            other.scalars.withUnsafeBufferPointer { b in
+                for i in a.indices { a[i] += b[i] }
+            }
+        }
+    }
+}

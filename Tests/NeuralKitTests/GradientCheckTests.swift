@@ -1,0 +1,150 @@
+import XCTest
+@testable import NeuralKit
+
+/// Every op and layer: its backward pass against central finite differences in Double.
+final class GradientCheckTests: XCTestCase {
+    var generator = SeededGenerator(seed: 7)
+
+    func parameter(_ name: String, _ shape: [Int], awayFromZero: Bool = false) -> Parameter<Double> {
+        var t = Tensor<Double>.uniform(shape, bound: 1, using: &generator)
+        if awayFromZero {
+            // keep |x| ≥ 0.1 so that no finite-difference step crosses ReLU's kink
+            t = Tensor(shape: shape, scalars: t.scalars.map { $0 < 0 ? $0 - 0.1 : $0 + 0.1 })
+        }
+        return Parameter(name, t)
+    }
+
+    /// Reduces any output to a scalar with fixed random weights, Σ r ⊙ y, so the check
+    /// covers every element of the output's gradient, not only their sum.
+    func weightedSum(_ y: Variable<Double>, seed: UInt64 = 99) -> Variable<Double> {
+        var g = SeededGenerator(seed: seed)
+        let r = y.tape.input(.uniform(y.shape, bound: 1, using: &g), name: "r")
+        return sum(y * r)
+    }
+
+    func assertGradients(
+        _ parameters: [Parameter<Double>], file: StaticString = #filePath, line: UInt = #line,
+        _ loss: (Tape<Double>) -> Variable<Double>
+    ) {
+        let result = gradientCheck(parameters, loss: loss)
+        XCTAssertEqual(result.errors.count, parameters.count, file: file, line: line)
+        for (name, error) in result.errors {
+            XCTAssertLessThan(error, 1e-6, "relative error of \(name)", file: file, line: line)
+        }
+    }
+
+    func testMatmul() {
+        let a = parameter("a", [3, 4]), b = parameter("b", [4, 5])
+        assertGradients([a, b]) { t in weightedSum(matmul(t.parameter(a), t.parameter(b))) }
+    }
+
+    func testMatmulTransposedRight() {
+        let a = parameter("a", [3, 4]), b = parameter("b", [5, 4])
+        assertGradients([a, b]) { t in weightedSum(matmul(t.parameter(a), t.parameter(b), transposeRight: true)) }
+    }
+
+    func testAddSameShape() {
+        let a = parameter("a", [2, 3]), b = parameter("b", [2, 3])
+        assertGradients([a, b]) { t in weightedSum(t.parameter(a) + t.parameter(b)) }
+    }
+
+    func testAddBroadcastBias() {
+        let x = parameter("x", [4, 3]), b = parameter("b", [3])
+        assertGradients([x, b]) { t in weightedSum(t.parameter(x) + t.parameter(b)) }
+    }
+
+    func testSubtractAndMultiplyAndScale() {
+        let a = parameter("a", [2, 3]), b = parameter("b", [2, 3])
+        assertGradients([a, b]) { t in
+            let (va, vb) = (t.parameter(a), t.parameter(b))
+            return weightedSum((va - vb) * va * 1.5)
+        }
+    }
+
+    func testValueUsedTwiceAccumulates() {
+        // y = x ⊙ x + x: dy/dx = 2x + 1, which only comes out if both uses add up.
+        let x = parameter("x", [2, 3])
+        assertGradients([x]) { t in
+            let v = t.parameter(x)
+            return weightedSum(v * v + v)
+        }
+        // and the same by hand: Σ (x² + x) has gradient 2x + 1 exactly
+        let tape = Tape<Double>()
+        let v = tape.parameter(x)
+        x.zeroGradient()
+        tape.backward(from: sum(v * v + v))
+        for (g, value) in zip(x.gradient.scalars, x.value.scalars) {
+            XCTAssertEqual(g, 2 * value + 1, accuracy: 1e-12)
+        }
+    }
+
+    func testNonlinearities() {
+        let x = parameter("x", [3, 4], awayFromZero: true)
+        assertGradients([x]) { t in weightedSum(sigmoid(t.parameter(x)), seed: 1) }
+        assertGradients([x]) { t in weightedSum(tanh(t.parameter(x)), seed: 2) }
+        assertGradients([x]) { t in weightedSum(relu(t.parameter(x)), seed: 3) }
+    }
+
+    func testSoftmaxAndLogSoftmax() {
+        let x = parameter("x", [3, 5])
+        assertGradients([x]) { t in weightedSum(softmax(t.parameter(x))) }
+        assertGradients([x]) { t in weightedSum(logSoftmax(t.parameter(x))) }
+    }
+
+    func testSoftmaxCrossEntropy() {
+        let x = parameter("logits", [4, 5])
+        assertGradients([x]) { t in softmaxCrossEntropy(logits: t.parameter(x), labels: [0, 3, 3, 4]) }
+    }
+
+    func testSigmoidCrossEntropy() {
+        let x = parameter("scores", [4, 1])
+        assertGradients([x]) { t in sigmoidCrossEntropy(logits: t.parameter(x), labels: [1, 0, 1, 1]) }
+    }
+
+    func testGatherWithRepeatedRow() {
+        let table = parameter("E", [6, 3])
+        assertGradients([table]) { t in weightedSum(gather(t.parameter(table), rows: [2, 5, 2, 0])) }
+    }
+
+    func testConcatenateAndSlice() {
+        let a = parameter("a", [2, 3]), b = parameter("b", [2, 2])
+        assertGradients([a, b]) { t in
+            let joined = concatenate(columns: [t.parameter(a), t.parameter(b), t.parameter(a)])
+            return weightedSum(slice(joined, columns: 1..<7))
+        }
+    }
+
+    func testReductions() {
+        let x = parameter("x", [3, 4])
+        assertGradients([x]) { t in sum(tanh(t.parameter(x))) }
+        assertGradients([x]) { t in mean(tanh(t.parameter(x)) * t.parameter(x)) }
+    }
+
+    func testLinearLayer() {
+        var g = SeededGenerator(seed: 3)
+        let layer = Linear<Double>(inputSize: 4, outputSize: 3, name: "fc", using: &g)
+        layer.bias!.value = .uniform([3], bound: 1, using: &g)
+        let x = parameter("x", [5, 4])
+        assertGradients(layer.parameters + [x]) { t in weightedSum(layer(t.parameter(x))) }
+        let noBias = Linear<Double>(inputSize: 4, outputSize: 2, name: "nb", bias: false, using: &g)
+        XCTAssertEqual(noBias.parameters.map(\.name), ["nb.W"])
+        assertGradients(noBias.parameters) { t in weightedSum(noBias(t.parameter(x))) }
+    }
+
+    func testEmbeddingLayer() {
+        var g = SeededGenerator(seed: 4)
+        let embedding = Embedding<Double>(vocabularySize: 7, embeddingSize: 3, name: "emb", using: &g)
+        assertGradients(embedding.parameters) { t in weightedSum(embedding([1, 4, 1, 6], on: t)) }
+    }
+
+    func testACheckThatMustFail() {
+        // A deliberately wrong backward (twice the true derivative) is caught.
+        let x = parameter("x", [2, 2])
+        let result = gradientCheck([x]) { t in
+            let v = t.parameter(x)
+            let y = t.record("wrong", inputs: [v], value: v.value) { g in [g.map { 2 * $0 }] }
+            return sum(y)
+        }
+        XCTAssertGreaterThan(result.maxRelativeError, 0.3)
+    }
+}
