@@ -13,16 +13,19 @@ public enum GraphvizRenderer {
 
     static let fontName = "DejaVu Sans"
 
-    /// The DOT text of the graph as Graphviz writes it (the `canon` format, before layout).
+    /// The DOT text of the graph as Graphviz's `agwrite` prints it (before layout).
     public static func dot(_ graph: ComputationGraph) throws -> String {
-        try withGraph(graph) { gvc, g in
-            var data: UnsafeMutablePointer<CChar>?
-            var length: UInt32 = 0
-            guard gvRenderData(gvc, g, "canon", &data, &length) == 0, let data else {
-                throw RenderError.graphviz(step: "writing DOT text")
+        try withGraph(graph) { _, g in
+            var buffer: UnsafeMutablePointer<CChar>?
+            var size = 0
+            guard let stream = open_memstream(&buffer, &size) else {
+                throw RenderError.graphviz(step: "opening a memory stream")
             }
-            defer { gvFreeRenderData(data) }
-            return String(cString: data)
+            let status = agwrite(g, UnsafeMutableRawPointer(stream))
+            fclose(stream)
+            defer { free(buffer) }
+            guard status == 0, let buffer else { throw RenderError.graphviz(step: "writing DOT text") }
+            return String(cString: buffer)
         }
     }
 
@@ -61,16 +64,21 @@ public enum GraphvizRenderer {
         set(g, "fontname", fontName)
         set(g, "nodesep", "0.3")
         set(g, "ranksep", "0.35")
+        for (name, value) in [("fontname", fontName), ("fontsize", "11"), ("shape", "box"), ("style", "filled,rounded")] {
+            name.withCString { n in
+                value.withCString { v in
+                    _ = agattr(g, Int32(AGNODE), UnsafeMutablePointer(mutating: n), UnsafeMutablePointer(mutating: v))
+                }
+            }
+        }
         var created: [String: UnsafeMutablePointer<Agnode_t>] = [:]
         for node in graph.nodes {
             guard let n = node.id.withCString({ agnode(g, UnsafeMutablePointer(mutating: $0), 1) }) else {
                 throw RenderError.graphviz(step: "adding node \(node.id)")
             }
-            set(n, "label", node.label)
-            set(n, "fontname", fontName)
-            set(n, "fontsize", "11")
-            set(n, "shape", "box")
-            set(n, "style", node.role == .input ? "rounded" : "filled,rounded")
+            // Graphviz reads the two characters \n in a label as a centred line break.
+            set(n, "label", node.label.replacingOccurrences(of: "\n", with: "\\n"))
+            if node.role == .input { set(n, "style", "rounded") }
             set(n, "fillcolor", fill(node.role))
             created[node.id] = n
         }

@@ -24,9 +24,13 @@ public struct DataDirectory: Sendable {
     public var conllDev: URL { file("conll2003/iob1/eng.testa") }
     public var conllTest: URL { file("conll2003/iob1/eng.testb") }
 
-    /// The course's shared data beside this checkout (`../shared/data`), if it is there:
-    /// tests use it, and skip with a message on a clone without it.
+    /// The course's shared data, if it is there: `$NLP_DATA_DIR` when set, else
+    /// `../shared/data` beside this checkout. Tests use it, and skip with a message on a
+    /// clone without it.
     public static func sharedIfPresent(near file: String = #filePath) -> DataDirectory? {
+        if let path = ProcessInfo.processInfo.environment["NLP_DATA_DIR"], !path.isEmpty {
+            return DataDirectory(path)
+        }
         var url = URL(fileURLWithPath: file)
         for _ in 0..<8 {
             url.deleteLastPathComponent()
