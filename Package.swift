@@ -3,7 +3,9 @@ import PackageDescription
 
 /// The numeric targets are compiled with optimization in every configuration:
 /// `swift run ChapterNN` builds debug, and unoptimized numeric Swift is 10-50x slower.
-let optimizedEverywhere: [SwiftSetting] = [.unsafeFlags(["-O"])]
+/// Exclusivity checks are compiled out of these targets: their inner loops touch class
+/// properties element by element, and the run-time check would cost more than the work.
+let optimizedEverywhere: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
 
 let package = Package(
     name: "NeuralNLPCourse",

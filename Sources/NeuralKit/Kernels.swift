@@ -2,7 +2,8 @@
 
 extension Tensor {
     /// Applies `f` to every element.
-    @inline(__always)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func map(_ f: (Scalar) -> Scalar) -> Tensor {
         var out = scalars
         out.withUnsafeMutableBufferPointer { o in
@@ -12,7 +13,8 @@ extension Tensor {
     }
 
     /// Combines two same-shaped tensors element by element.
-    @inline(__always)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func zipMap(_ other: Tensor, _ op: String, _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
         precondition(shape == other.shape, "\(op): shapes \(shape) and \(other.shape) differ")
         var out = scalars
@@ -25,6 +27,8 @@ extension Tensor {
     }
 
     /// Sum over rows: (m × n) → (n).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func columnSums() -> Tensor {
         let n = columns
         var out = [Scalar](repeating: 0, count: n)
@@ -39,11 +43,15 @@ extension Tensor {
     }
 
     /// The sum of all elements.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func sum() -> Scalar { scalars.reduce(0, +) }
 }
 
 /// Matrix product with optional transposes, through BLAS gemm.
 /// `a` is (m × k) after its transpose, `b` is (k × n) after its transpose; the result is (m × n).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func gemm<Scalar: TensorScalar>(
     _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposeA: Bool = false, transposeB: Bool = false,
     label: String = "matmul"
@@ -73,6 +81,8 @@ func gemm<Scalar: TensorScalar>(
 }
 
 /// Numerically stable log-softmax of each row: x − max − log Σ exp(x − max).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func rowLogSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     let n = x.columns
     var out = x.scalars
@@ -91,6 +101,8 @@ func rowLogSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> 
 }
 
 /// Softmax of each row: exp(x − max) / Σ exp(x − max), so no exponent overflows.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func rowSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     let n = x.columns
     var out = x.scalars
@@ -110,7 +122,8 @@ func rowSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     return Tensor(shape: x.shape, scalars: out)
 }
 
-@inline(__always)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func logistic<Scalar: TensorScalar>(_ x: Scalar) -> Scalar {
     // Two branches so that exp never overflows.
     if x >= 0 { return 1 / (1 + Scalar.exp(-x)) }

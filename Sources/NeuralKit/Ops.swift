@@ -291,3 +291,36 @@ public func mean<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
         [Tensor(shape: shape, repeating: g.scalar / count)]
     }
 }
+
+// MARK: - Shape
+
+/// The same elements under another shape with the same count (row-major order kept).
+/// (5B × d) → (B × 5d) turns five stacked word vectors per window into one window vector.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func reshape<Scalar>(_ x: Variable<Scalar>, to shape: [Int]) -> Variable<Scalar> {
+    let original = x.shape
+    precondition(shape.reduce(1, *) == x.value.count, "reshape: cannot view shape \(original) as \(shape)")
+    return x.tape.record("reshape", inputs: [x], value: x.value.reshaped(shape)) { g in [g.reshaped(original)] }
+}
+
+// MARK: - Regularization
+
+/// Inverted dropout: each element is kept with probability 1 − rate and scaled by
+/// 1 / (1 − rate), or set to 0, so the expected value is unchanged and evaluation needs
+/// no rescaling. The mask is drawn from `generator` and reused by the backward pass.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func dropout<Scalar>(
+    _ x: Variable<Scalar>, rate: Double, using generator: inout SeededGenerator
+) -> Variable<Scalar> {
+    precondition(rate >= 0 && rate < 1, "dropout: rate \(rate) outside [0, 1)")
+    if rate == 0 { return x }
+    let keep = Scalar(1 / (1 - rate))
+    var mask = [Scalar](repeating: 0, count: x.value.count)
+    for i in mask.indices where generator.nextUnit() >= rate { mask[i] = keep }
+    let m = Tensor(shape: x.shape, scalars: mask)
+    return x.tape.record("dropout \(rate)", inputs: [x], value: x.value.zipMap(m, "dropout", *)) { g in
+        [g.zipMap(m, "dropout", *)]
+    }
+}

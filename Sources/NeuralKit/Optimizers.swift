@@ -99,12 +99,16 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
                 ?? ([Scalar](repeating: 0, count: p.value.count), [Scalar](repeating: 0, count: p.value.count))
             p.value.scalars.withUnsafeMutableBufferPointer { theta in
                 p.gradient.scalars.withUnsafeBufferPointer { g in
-                    for i in theta.indices {
-                        m[i] = b1 * m[i] + (1 - b1) * g[i]
-                        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                        let mHat = m[i] / correction1
-                        let vHat = v[i] / correction2
-                        theta[i] -= eta * mHat / (Scalar.sqrt(vHat) + eps)
+                    m.withUnsafeMutableBufferPointer { m in
+                        v.withUnsafeMutableBufferPointer { v in
+                            for i in theta.indices {
+                                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                let mHat = m[i] / correction1
+                                let vHat = v[i] / correction2
+                                theta[i] -= eta * mHat / (Scalar.sqrt(vHat) + eps)
+                            }
+                        }
                     }
                 }
             }

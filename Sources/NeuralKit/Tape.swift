@@ -15,8 +15,10 @@ public final class Parameter<Scalar: TensorScalar> {
 
     public var shape: [Int] { value.shape }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func zeroGradient() {
-        for i in gradient.scalars.indices { gradient.scalars[i] = 0 }
+        gradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 }
 

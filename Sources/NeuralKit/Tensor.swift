@@ -21,6 +21,8 @@ public struct Tensor<Scalar: TensorScalar>: Equatable, Sendable {
     }
 
     /// A tensor of the given shape with every element equal to `value`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(shape: [Int], repeating value: Scalar) {
         self.init(shape: shape, scalars: Array(repeating: value, count: shape.reduce(1, *)))
     }
@@ -61,6 +63,8 @@ public struct Tensor<Scalar: TensorScalar>: Equatable, Sendable {
     }
 
     /// The same scalars under another shape with the same element count.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func reshaped(_ newShape: [Int]) -> Tensor {
         Tensor(shape: newShape, scalars: scalars)
     }

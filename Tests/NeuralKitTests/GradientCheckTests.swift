@@ -114,6 +114,25 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    func testReshape() {
+        let x = parameter("x", [6, 2])
+        assertGradients([x]) { t in weightedSum(tanh(reshape(t.parameter(x), to: [3, 4]))) }
+    }
+
+    func testDropoutWithAFixedMask() {
+        let x = parameter("x", [4, 5])
+        assertGradients([x]) { t in
+            var g = SeededGenerator(seed: 11)  // the same mask on every evaluation
+            return weightedSum(dropout(t.parameter(x), rate: 0.5, using: &g))
+        }
+        // about half the elements survive, each scaled by 2
+        let tape = Tape<Double>()
+        var g = SeededGenerator(seed: 3)
+        let y = dropout(tape.input(Tensor(shape: [100, 100], repeating: 1), name: "ones"), rate: 0.5, using: &g).value
+        XCTAssertTrue(y.scalars.allSatisfy { $0 == 0 || $0 == 2 })
+        XCTAssertEqual(y.scalars.reduce(0, +) / 10_000, 1, accuracy: 0.04)
+    }
+
     func testReductions() {
         let x = parameter("x", [3, 4])
         assertGradients([x]) { t in sum(tanh(t.parameter(x))) }

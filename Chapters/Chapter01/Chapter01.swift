@@ -1,0 +1,238 @@
+import ArgumentParser
+import FigureKit
+import Foundation
+import NeuralKit
+import TextData
+
+/*: # Chapter 1 · Named-entity recognition by window classification
+
+ Named-entity recognition finds the names in a text and says what each one names: a
+ person (PER), a location (LOC), an organization (ORG) or something else (MISC). Labelled
+ word by word, "Samuel Quinn was arrested in the Hilton Hotel in Paris" marks Samuel and
+ Quinn as PER, Hilton and Hotel as ORG, and Paris as LOC.
+
+ The simplest neural answer classifies each word on its own, from the word and its
+ neighbours: a *window* of two words on either side. This chapter builds that classifier
+ step by step on the slides' example, checks its gradient, then trains it on the
+ CoNLL-2003 English corpus and scores it the way the shared task did.
+*/
+
+@main
+struct Chapter01: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Chapter01",
+        abstract: "Named-entity recognition by window classification (binary and softmax).")
+
+    @Option(help: "A folder laid out like the course's shared data (conll2003/iob1/...). Without it, the bundled sample is used.")
+    var dataDir: String?
+
+    @Option(help: "Seed of the random generator: the same seed gives the same output.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Where the computation-graph figures are written.")
+    var figures = "Figures"
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    @Option(help: "Training epochs on CoNLL-2003 (with --data-dir).")
+    var epochs = 4
+
+    @Option(help: "Hidden layer size H.")
+    var hidden = 300
+
+    @Option(help: "Adam's learning rate.")
+    var learningRate: Float = 1e-3
+
+    @Option(help: "Dropout rate on the window vector x and the hidden layer h while training on CoNLL-2003.")
+    var dropout = 0.5
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results = try walkThroughSample()
+        if let dataDir {
+            results.conll = try trainOnCoNLL(DataDirectory(dataDir))
+        }
+        results.seconds = (clock.now - start).seconds
+        print(String(format: "\nTotal time: %.1f s", results.seconds))
+        if let json {
+            try results.write(to: URL(fileURLWithPath: json))
+            print("Results written to \(json)")
+        }
+    }
+}
+
+/// Entity tags in IOB2 (every entity starts with B-): the softmax classifier's C = 9 classes.
+enum NERTags {
+    static let all = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC"]
+    static let index = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, $0) })
+
+    /// Class ids of a sentence's tags (IOB1 or IOB2 in, IOB2 classes out).
+    static func ids(_ tags: [String]) -> [Int] { iob2Tags(tags).map { index[$0]! } }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+extension Chapter01 {
+    /*: ## 1. The slides' example, on the bundled sample
+
+     The sample is a few hundred short sentences written for this package in the CoNLL
+     layout, enough to run every step in a second. Its first sentence is the slides'.
+    */
+    func walkThroughSample() throws -> Results {
+        var results = Results()
+        let sentences = try CoNLLReader.read(SampleData.url("ner-sample.conll"))
+        let split = sentences.count * 4 / 5
+        let trainSentences = Array(sentences[..<split]), heldOut = Array(sentences[split...])
+        let words = trainSentences.map { $0.map(\.word) }
+        let features = WindowFeatures(training: words)
+
+        let example = sentences[0].map(\.word)
+        let center = example.firstIndex(of: "Paris")!
+        let window = WindowFeatures.windowWords(example, center: center)
+        print("# Chapter 1 · NER by window classification\n")
+        print("Sentence:  \(example.joined(separator: " "))")
+        print("Window of ±\(WindowFeatures.halfWidth) centred on \"Paris\":  [\(window.joined(separator: "  "))]")
+
+        var generator = SeededGenerator(seed: seed)
+        var sizes = WindowClassifier<Float>.Sizes(
+            words: features.words.count, suffixes: features.suffixes.count, hidden: hidden, classes: 1)
+        let binary = WindowClassifier<Float>(sizes, using: &generator)
+        let parisWindow = features.windows([example]).select([center])
+        let x = binary.windowVectors(parisWindow, on: Tape())
+        print("""
+            Each word is d = \(sizes.wordEmbedding) (word) + \(sizes.capitalizationEmbedding) (capitalization) \
+            + \(sizes.suffixEmbedding) (suffix) = \(sizes.wordVector) numbers,
+            so the window is x ∈ R^\(x.shape[1]) = R^(5·\(sizes.wordVector)).
+            """)
+        results.windowDimension = x.shape[1]
+        results.wordVectorDimension = sizes.wordVector
+
+        /*: ## 2. The binary classifier J = σ(uᵀ f(Wx + b))
+
+         Untrained, the weights are random and J hovers near ½: the model has no opinion.
+         We train it on the sample's windows with label 1 when the centre word is part of
+         a location, and ask again.
+        */
+        let trainWindows = features.windows(words)
+        let isLocation = trainSentences.flatMap { $0.map { $0.tag.hasSuffix("LOC") ? 1 : 0 } }
+        func report(_ when: String) -> (score: Double, probability: Double) {
+            let s = Double(binary.scores(parisWindow, on: Tape()).value.scalar)
+            let j = Double(binary.probabilities(parisWindow).scalar)
+            print(String(format: "%@: s = uᵀh = %+.4f,  J = σ(s) = %.4f", when, s, j))
+            return (s, j)
+        }
+        print("\n## Binary classifier: is the centre word a location?")
+        let before = report("Before training")
+        let binaryLosses = try train(
+            binary, windows: trainWindows, labels: isLocation,
+            settings: TrainingSettings(epochs: 20, batchSize: 32, learningRate: 1e-3),
+            using: &generator, label: "binary")
+        let after = report("After training ")
+        print(String(format: "Training loss: %.4f (epoch 1) → %.4f (epoch %d)",
+                     binaryLosses.first!, binaryLosses.last!, binaryLosses.count))
+        results.binary = .init(
+            scoreBefore: before.score, probabilityBefore: before.probability,
+            scoreAfter: after.score, probabilityAfter: after.probability,
+            lossFirstEpoch: binaryLosses.first!, lossLastEpoch: binaryLosses.last!)
+
+        /*: ## 3. Checking the gradient of J
+
+         Backpropagation gives ∂J/∂θ for every parameter at once. To trust it we compare
+         every entry with a central difference (J(θ + h) − J(θ − h)) / 2h, computed in
+         Double on a small copy of the model. The relative errors should be around 1e-9:
+         far below anything a bug would leave.
+        */
+        print("\n## Gradient check of J (central differences, Double, relative error per parameter)")
+        let check = gradientCheckOfJ(features: features, window: parisWindow, seed: seed)
+        for (name, error) in check.errors {
+            print("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(formatScientific(error))")
+        }
+        results.gradientCheckMaxRelativeError = check.maxRelativeError
+
+        /*: ## 4. The softmax classifier over entity tags
+
+         In practice one classifier chooses among all the tags at once: U has one row per
+         tag (O, B-PER, I-PER, B-LOC, …), and the softmax turns the nine scores into
+         probabilities. Entities are then scored whole, as the CoNLL `conlleval` script
+         does: a predicted entity counts only if its span and type are both exactly right.
+        */
+        print("\n## Softmax classifier over the \(NERTags.all.count) IOB2 tags")
+        sizes.classes = NERTags.all.count
+        let tagger = WindowClassifier<Float>(sizes, using: &generator)
+        let tagLabels = trainSentences.flatMap { NERTags.ids($0.map(\.tag)) }
+        let taggerLosses = try train(
+            tagger, windows: trainWindows, labels: tagLabels,
+            settings: TrainingSettings(epochs: 20, batchSize: 32, learningRate: 1e-3),
+            using: &generator, label: "softmax")
+        let distribution = tagger.probabilities(parisWindow).scalars
+        let top = distribution.enumerated().sorted { $0.element > $1.element }.prefix(3)
+        print("P(tag | window of \"Paris\"): " + top.map { String(format: "%@ %.3f", NERTags.all[$0.offset], Double($0.element)) }.joined(separator: ", "))
+        let heldOutWords = heldOut.map { $0.map(\.word) }
+        let predicted = regroup(predict(tagger, windows: features.windows(heldOutWords)).map { NERTags.all[$0] }, like: heldOutWords)
+        let sampleScores = EntityScores(gold: heldOut.map { $0.map(\.tag) }, predicted: predicted)
+        print("Held-out sample sentences (\(heldOut.count)):")
+        printScores(sampleScores)
+        results.softmax = .init(
+            lossFirstEpoch: taggerLosses.first!, lossLastEpoch: taggerLosses.last!,
+            heldOutF1: sampleScores.overall.f1)
+
+        /*: ## 5. The computation graphs
+
+         The same tape that computed the gradients draws the figures: every box is a node
+         that ran, every arrow an input it read. Parameters are blue, data white, the
+         output green.
+        */
+        try renderFigures(binary: binary, tagger: tagger, window: parisWindow)
+        return results
+    }
+
+    func renderFigures(binary: WindowClassifier<Float>, tagger: WindowClassifier<Float>, window: WindowBatch) throws {
+        let directory = URL(fileURLWithPath: figures, isDirectory: true)
+        let tape = Tape<Float>()
+        let j = sigmoid(binary.scores(window, on: tape))
+        let binaryGraph = ComputationGraph(tape: tape, output: j, title: "Binary window classifier: J = σ(uᵀ tanh(Wx + b))")
+        let softmaxTape = Tape<Float>()
+        let loss = softmaxCrossEntropy(logits: tagger.scores(window, on: softmaxTape), labels: [NERTags.index["B-LOC"]!])
+        let softmaxGraph = ComputationGraph(
+            tape: softmaxTape, output: loss, title: "Softmax window classifier: cross-entropy of softmax(U tanh(Wx + b) + c)")
+        var written: [URL] = []
+        written += try GraphvizRenderer.render(binaryGraph, to: directory, name: "chapter01-binary-classifier")
+        written += try GraphvizRenderer.render(softmaxGraph, to: directory, name: "chapter01-softmax-classifier")
+        print("\nFigures: " + written.map(\.relativePath).joined(separator: ", "))
+    }
+}
+
+/// The gradient check of J = σ(uᵀ tanh(Wx + b)) for one window, on a small Double copy of
+/// the binary model (every parameter, embeddings included).
+func gradientCheckOfJ(features: WindowFeatures, window: WindowBatch, seed: UInt64) -> GradientCheckResult {
+    var generator = SeededGenerator(seed: seed)
+    let sizes = WindowClassifier<Double>.Sizes(
+        words: features.words.count, suffixes: features.suffixes.count,
+        wordEmbedding: 4, capitalizationEmbedding: 2, suffixEmbedding: 3, hidden: 6, classes: 1)
+    let model = WindowClassifier<Double>(sizes, using: &generator)
+    return gradientCheck(model.parameters) { tape in sum(sigmoid(model.scores(window, on: tape))) }
+}
+
+/// Splits a flat list of per-token values back into sentences of the given lengths.
+func regroup<T>(_ flat: [T], like sentences: [[String]]) -> [[T]] {
+    var out: [[T]] = []
+    var start = 0
+    for s in sentences {
+        out.append(Array(flat[start..<(start + s.count)]))
+        start += s.count
+    }
+    return out
+}
+
+func printScores(_ scores: EntityScores) {
+    func row(_ name: String, _ c: EntityScores.Counts) -> String {
+        String(format: "  %-8@ precision %6.2f  recall %6.2f  F1 %6.2f  (%d found, %d gold)",
+               name, c.precision, c.recall, c.f1, c.predicted, c.gold)
+    }
+    for type in scores.types { print(row(type, scores.byType[type]!)) }
+    print(row("overall", scores.overall))
+}

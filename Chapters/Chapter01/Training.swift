@@ -1,0 +1,106 @@
+import Foundation
+import NeuralKit
+
+/*: ## Training
+
+ Training minimizes the mean cross-entropy of the correct class over mini-batches of
+ windows (for the binary model, the binary cross-entropy of J against "is a location").
+ Each step records the forward pass on a fresh tape, sweeps it backward once, and lets
+ Adam move every parameter. The order of the windows is reshuffled each epoch with the
+ seeded generator, so the same seed gives the same model, bit for bit.
+*/
+
+enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(epoch: Int, step: Int)
+
+    var description: String {
+        switch self {
+        case .nonFiniteLoss(let epoch, let step):
+            return "training stopped: the loss became NaN or infinite at epoch \(epoch), step \(step); "
+                + "try a smaller --learning-rate"
+        }
+    }
+}
+
+struct TrainingSettings {
+    var epochs = 5
+    var batchSize = 64
+    var learningRate: Float = 1e-3
+    var dropout = 0.0
+}
+
+/// Trains `model` on `windows` with class `labels` (0/1 for the binary model); returns
+/// the mean training loss of each epoch. `afterEpoch` sees each epoch's number and loss.
+@discardableResult
+func train(
+    _ model: WindowClassifier<Float>, windows: WindowBatch, labels: [Int], settings: TrainingSettings,
+    using generator: inout SeededGenerator, label: String = "training",
+    afterEpoch: (Int, Double) throws -> Void = { _, _ in }
+) throws -> [Double] {
+    precondition(windows.count == labels.count, "\(windows.count) windows for \(labels.count) labels")
+    var optimizer = Adam<Float>(learningRate: settings.learningRate)
+    let parameters = model.parameters
+    var order = Array(0..<windows.count)
+    var losses: [Double] = []
+    let steps = (windows.count + settings.batchSize - 1) / settings.batchSize
+    for epoch in 1...max(settings.epochs, 1) where settings.epochs > 0 {
+        generator.shuffle(&order)
+        var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: steps)
+        var total = 0.0
+        for step in 0..<steps {
+            let indices = order[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, order.count)]
+            let batch = windows.select(indices)
+            let targets = indices.map { labels[$0] }
+            let tape = Tape<Float>()
+            let scores = model.scores(batch, on: tape, dropout: settings.dropout, using: &generator)
+            let loss = scores.shape[1] == 1
+                ? sigmoidCrossEntropy(logits: scores, labels: targets.map(Float.init))
+                : softmaxCrossEntropy(logits: scores, labels: targets)
+            let value = Double(loss.value.scalar)
+            guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1) }
+            tape.backward(from: loss)
+            optimizer.step(parameters)
+            parameters.zeroGradients()
+            total += value * Double(indices.count)
+            progress.update(step + 1, status: String(format: "loss %.4f", total / Double((step + 1) * settings.batchSize)))
+        }
+        progress.finish()
+        let mean = total / Double(windows.count)
+        losses.append(mean)
+        try afterEpoch(epoch, mean)
+    }
+    return losses
+}
+
+/// The mean loss of `model` on `windows` without training (same loss as `train`).
+func meanLoss(_ model: WindowClassifier<Float>, windows: WindowBatch, labels: [Int]) -> Double {
+    var total = 0.0
+    for start in stride(from: 0, to: windows.count, by: 1024) {
+        let range = start..<min(start + 1024, windows.count)
+        let tape = Tape<Float>()
+        let scores = model.scores(windows.select(range), on: tape)
+        let targets = range.map { labels[$0] }
+        let loss = scores.shape[1] == 1
+            ? sigmoidCrossEntropy(logits: scores, labels: targets.map(Float.init))
+            : softmaxCrossEntropy(logits: scores, labels: targets)
+        total += Double(loss.value.scalar) * Double(range.count)
+    }
+    return total / Double(windows.count)
+}
+
+/// The most probable class of every window.
+func predict(_ model: WindowClassifier<Float>, windows: WindowBatch) -> [Int] {
+    var out: [Int] = []
+    out.reserveCapacity(windows.count)
+    for start in stride(from: 0, to: windows.count, by: 1024) {
+        let range = start..<min(start + 1024, windows.count)
+        let tape = Tape<Float>()
+        let s = model.scores(windows.select(range), on: tape).value
+        for r in 0..<s.rows {
+            var best = 0
+            for c in 1..<s.columns where s[r, c] > s[r, best] { best = c }
+            out.append(best)
+        }
+    }
+    return out
+}
