@@ -47,6 +47,12 @@ struct Chapter01: ParsableCommand {
     @Option(help: "Dropout rate on the window vector x and the hidden layer h while training on CoNLL-2003.")
     var dropout = 0.5
 
+    @Option(help: "Probability of replacing a training word by <unk> (CoNLL-2003 training).")
+    var wordDropout = 0.0
+
+    @Option(help: "Words and suffixes seen fewer times than this in CoNLL-2003 train share the <unk> vector.")
+    var minimumCount = 2
+
     func run() throws {
         let clock = ContinuousClock()
         let start = clock.now
@@ -55,12 +61,17 @@ struct Chapter01: ParsableCommand {
             results.conll = try trainOnCoNLL(DataDirectory(dataDir))
         }
         results.seconds = (clock.now - start).seconds
-        print(String(format: "\nTotal time: %.1f s", results.seconds))
+        say(String(format: "\nTotal time: %.1f s", results.seconds))
         if let json {
             try results.write(to: URL(fileURLWithPath: json))
-            print("Results written to \(json)")
+            say("Results written to \(json)")
         }
     }
+}
+
+/// Prints a line at once (unbuffered), so progress shows up live in a pipe or a log file.
+func say(_ line: String) {
+    FileHandle.standardOutput.write((line + "\n").data(using: .utf8)!)
 }
 
 /// Entity tags in IOB2 (every entity starts with B-): the softmax classifier's C = 9 classes.
@@ -93,19 +104,19 @@ extension Chapter01 {
         let example = sentences[0].map(\.word)
         let center = example.firstIndex(of: "Paris")!
         let window = WindowFeatures.windowWords(example, center: center)
-        print("# Chapter 1 · NER by window classification\n")
-        print("Sentence:  \(example.joined(separator: " "))")
-        print("Window of ±\(WindowFeatures.halfWidth) centred on \"Paris\":  [\(window.joined(separator: "  "))]")
+        say("# Chapter 1 · NER by window classification\n")
+        say("Sentence:  \(example.joined(separator: " "))")
+        say("Window of ±\(WindowFeatures.halfWidth) centred on \"Paris\":  [\(window.joined(separator: "  "))]")
 
         var generator = SeededGenerator(seed: seed)
         var sizes = WindowClassifier<Float>.Sizes(
-            words: features.words.count, suffixes: features.suffixes.count, hidden: hidden, classes: 1)
+            words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count, hidden: hidden, classes: 1)
         let binary = WindowClassifier<Float>(sizes, using: &generator)
         let parisWindow = features.windows([example]).select([center])
         let x = binary.windowVectors(parisWindow, on: Tape())
-        print("""
+        say("""
             Each word is d = \(sizes.wordEmbedding) (word) + \(sizes.capitalizationEmbedding) (capitalization) \
-            + \(sizes.suffixEmbedding) (suffix) = \(sizes.wordVector) numbers,
+            + \(sizes.prefixEmbedding) (prefix) + \(sizes.suffixEmbedding) (suffix) = \(sizes.wordVector) numbers,
             so the window is x ∈ R^\(x.shape[1]) = R^(5·\(sizes.wordVector)).
             """)
         results.windowDimension = x.shape[1]
@@ -122,17 +133,17 @@ extension Chapter01 {
         func report(_ when: String) -> (score: Double, probability: Double) {
             let s = Double(binary.scores(parisWindow, on: Tape()).value.scalar)
             let j = Double(binary.probabilities(parisWindow).scalar)
-            print(String(format: "%@: s = uᵀh = %+.4f,  J = σ(s) = %.4f", when, s, j))
+            say(String(format: "%@: s = uᵀh = %+.4f,  J = σ(s) = %.4f", when, s, j))
             return (s, j)
         }
-        print("\n## Binary classifier: is the centre word a location?")
+        say("\n## Binary classifier: is the centre word a location?")
         let before = report("Before training")
         let binaryLosses = try train(
             binary, windows: trainWindows, labels: isLocation,
             settings: TrainingSettings(epochs: 20, batchSize: 32, learningRate: 1e-3),
             using: &generator, label: "binary")
         let after = report("After training ")
-        print(String(format: "Training loss: %.4f (epoch 1) → %.4f (epoch %d)",
+        say(String(format: "Training loss: %.4f (epoch 1) → %.4f (epoch %d)",
                      binaryLosses.first!, binaryLosses.last!, binaryLosses.count))
         results.binary = .init(
             scoreBefore: before.score, probabilityBefore: before.probability,
@@ -146,10 +157,10 @@ extension Chapter01 {
          Double on a small copy of the model. The relative errors should be around 1e-9:
          far below anything a bug would leave.
         */
-        print("\n## Gradient check of J (central differences, Double, relative error per parameter)")
+        say("\n## Gradient check of J (central differences, Double, relative error per parameter)")
         let check = gradientCheckOfJ(features: features, window: parisWindow, seed: seed)
         for (name, error) in check.errors {
-            print("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(formatScientific(error))")
+            say("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(formatScientific(error))")
         }
         results.gradientCheckMaxRelativeError = check.maxRelativeError
 
@@ -160,7 +171,7 @@ extension Chapter01 {
          probabilities. Entities are then scored whole, as the CoNLL `conlleval` script
          does: a predicted entity counts only if its span and type are both exactly right.
         */
-        print("\n## Softmax classifier over the \(NERTags.all.count) IOB2 tags")
+        say("\n## Softmax classifier over the \(NERTags.all.count) IOB2 tags")
         sizes.classes = NERTags.all.count
         let tagger = WindowClassifier<Float>(sizes, using: &generator)
         let tagLabels = trainSentences.flatMap { NERTags.ids($0.map(\.tag)) }
@@ -170,11 +181,11 @@ extension Chapter01 {
             using: &generator, label: "softmax")
         let distribution = tagger.probabilities(parisWindow).scalars
         let top = distribution.enumerated().sorted { $0.element > $1.element }.prefix(3)
-        print("P(tag | window of \"Paris\"): " + top.map { String(format: "%@ %.3f", NERTags.all[$0.offset], Double($0.element)) }.joined(separator: ", "))
+        say("P(tag | window of \"Paris\"): " + top.map { String(format: "%@ %.3f", NERTags.all[$0.offset], Double($0.element)) }.joined(separator: ", "))
         let heldOutWords = heldOut.map { $0.map(\.word) }
         let predicted = regroup(predict(tagger, windows: features.windows(heldOutWords)).map { NERTags.all[$0] }, like: heldOutWords)
         let sampleScores = EntityScores(gold: heldOut.map { $0.map(\.tag) }, predicted: predicted)
-        print("Held-out sample sentences (\(heldOut.count)):")
+        say("Held-out sample sentences (\(heldOut.count)):")
         printScores(sampleScores)
         results.softmax = .init(
             lossFirstEpoch: taggerLosses.first!, lossLastEpoch: taggerLosses.last!,
@@ -202,7 +213,7 @@ extension Chapter01 {
         var written: [URL] = []
         written += try GraphvizRenderer.render(binaryGraph, to: directory, name: "chapter01-binary-classifier")
         written += try GraphvizRenderer.render(softmaxGraph, to: directory, name: "chapter01-softmax-classifier")
-        print("\nFigures: " + written.map(\.relativePath).joined(separator: ", "))
+        say("\nFigures: " + written.map(\.relativePath).joined(separator: ", "))
     }
 }
 
@@ -211,8 +222,8 @@ extension Chapter01 {
 func gradientCheckOfJ(features: WindowFeatures, window: WindowBatch, seed: UInt64) -> GradientCheckResult {
     var generator = SeededGenerator(seed: seed)
     let sizes = WindowClassifier<Double>.Sizes(
-        words: features.words.count, suffixes: features.suffixes.count,
-        wordEmbedding: 4, capitalizationEmbedding: 2, suffixEmbedding: 3, hidden: 6, classes: 1)
+        words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count,
+        wordEmbedding: 4, capitalizationEmbedding: 2, prefixEmbedding: 2, suffixEmbedding: 3, hidden: 6, classes: 1)
     let model = WindowClassifier<Double>(sizes, using: &generator)
     return gradientCheck(model.parameters) { tape in sum(sigmoid(model.scores(window, on: tape))) }
 }
@@ -233,6 +244,6 @@ func printScores(_ scores: EntityScores) {
         String(format: "  %-8@ precision %6.2f  recall %6.2f  F1 %6.2f  (%d found, %d gold)",
                name, c.precision, c.recall, c.f1, c.predicted, c.gold)
     }
-    for type in scores.types { print(row(type, scores.byType[type]!)) }
-    print(row("overall", scores.overall))
+    for type in scores.types { say(row(type, scores.byType[type]!)) }
+    say(row("overall", scores.overall))
 }

@@ -13,6 +13,7 @@ struct Results: Encodable {
 
     struct CoNLL: Encodable {
         var devF1, testF1: Double
+        var devF1Independent, testF1Independent: Double
         var devPrecision, devRecall, testPrecision, testRecall: Double
         var testF1ByType: [String: Double]
         var epochs: Int

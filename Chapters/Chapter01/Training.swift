@@ -27,6 +27,10 @@ struct TrainingSettings {
     var batchSize = 64
     var learningRate: Float = 1e-3
     var dropout = 0.0
+    /// Probability of hiding a word behind `<unk>` while training, so the `<unk>` vector
+    /// learns what an unseen word in that position usually is.
+    var wordDropout = 0.0
+    var unknownWordID = 0
 }
 
 /// Trains `model` on `windows` with class `labels` (0/1 for the binary model); returns
@@ -49,7 +53,12 @@ func train(
         var total = 0.0
         for step in 0..<steps {
             let indices = order[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, order.count)]
-            let batch = windows.select(indices)
+            var batch = windows.select(indices)
+            if settings.wordDropout > 0 {
+                for i in batch.words.indices where generator.nextUnit() < settings.wordDropout {
+                    batch.words[i] = settings.unknownWordID
+                }
+            }
             let targets = indices.map { labels[$0] }
             let tape = Tape<Float>()
             let scores = model.scores(batch, on: tape, dropout: settings.dropout, using: &generator)
@@ -88,19 +97,20 @@ func meanLoss(_ model: WindowClassifier<Float>, windows: WindowBatch, labels: [I
     return total / Double(windows.count)
 }
 
-/// The most probable class of every window.
-func predict(_ model: WindowClassifier<Float>, windows: WindowBatch) -> [Int] {
-    var out: [Int] = []
+/// The log-probability of every class for every window: (windows × C), row by row.
+func logProbabilities(_ model: WindowClassifier<Float>, windows: WindowBatch) -> [[Double]] {
+    var out: [[Double]] = []
     out.reserveCapacity(windows.count)
     for start in stride(from: 0, to: windows.count, by: 1024) {
         let range = start..<min(start + 1024, windows.count)
         let tape = Tape<Float>()
-        let s = model.scores(windows.select(range), on: tape).value
-        for r in 0..<s.rows {
-            var best = 0
-            for c in 1..<s.columns where s[r, c] > s[r, best] { best = c }
-            out.append(best)
-        }
+        let y = logSoftmax(model.scores(windows.select(range), on: tape)).value
+        for r in 0..<y.rows { out.append(y.row(r).map(Double.init)) }
     }
     return out
+}
+
+/// The most probable class of every window, each decided alone.
+func predict(_ model: WindowClassifier<Float>, windows: WindowBatch) -> [Int] {
+    logProbabilities(model, windows: windows).map { row in row.indices.max { row[$0] < row[$1] }! }
 }

@@ -25,21 +25,24 @@ import NeuralKit
 struct WindowClassifier<Scalar: TensorScalar> {
     let words: Embedding<Scalar>
     let capitalization: Embedding<Scalar>
+    let prefixes: Embedding<Scalar>
     let suffixes: Embedding<Scalar>
     let hidden: Linear<Scalar>
     let output: Linear<Scalar>
 
     struct Sizes {
         var words: Int
+        var prefixes: Int
         var suffixes: Int
         var wordEmbedding = 50
         var capitalizationEmbedding = 5
+        var prefixEmbedding = 20
         var suffixEmbedding = 20
         var hidden = 300
         var classes: Int
 
         /// d, the size of one word's vector.
-        var wordVector: Int { wordEmbedding + capitalizationEmbedding + suffixEmbedding }
+        var wordVector: Int { wordEmbedding + capitalizationEmbedding + prefixEmbedding + suffixEmbedding }
         /// 5d, the size of the window vector x.
         var window: Int { WindowFeatures.width * wordVector }
     }
@@ -49,6 +52,8 @@ struct WindowClassifier<Scalar: TensorScalar> {
         capitalization = Embedding(
             vocabularySize: Capitalization.allCases.count, embeddingSize: sizes.capitalizationEmbedding,
             name: "caps", using: &generator)
+        prefixes = Embedding(
+            vocabularySize: sizes.prefixes, embeddingSize: sizes.prefixEmbedding, name: "prefixes", using: &generator)
         suffixes = Embedding(
             vocabularySize: sizes.suffixes, embeddingSize: sizes.suffixEmbedding, name: "suffixes", using: &generator)
         hidden = Linear(inputSize: sizes.window, outputSize: sizes.hidden, name: "ner", using: &generator)
@@ -62,15 +67,16 @@ struct WindowClassifier<Scalar: TensorScalar> {
     }
 
     var parameters: [Parameter<Scalar>] {
-        words.parameters + capitalization.parameters + suffixes.parameters + hidden.parameters + output.parameters
+        words.parameters + capitalization.parameters + prefixes.parameters + suffixes.parameters + hidden.parameters + output.parameters
     }
 
-    /// x: each word's [word; caps; suffix] vector, five per window, laid side by side.
+    /// x: each word's [word; caps; prefix; suffix] vector, five per window, laid side by side.
     /// (B windows) → (B × 5d).
     func windowVectors(_ batch: WindowBatch, on tape: Tape<Scalar>) -> Variable<Scalar> {
         let perWord = concatenate(columns: [
             words(batch.words, on: tape),
             capitalization(batch.capitalization, on: tape),
+            prefixes(batch.prefixes, on: tape),
             suffixes(batch.suffixes, on: tape),
         ])  // (5B × d)
         let d = perWord.shape[1]

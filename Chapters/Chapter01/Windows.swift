@@ -9,8 +9,8 @@ import TextData
    (so "Paris" and "PARIS" share a vector, and so do "1996" and "2024");
  - a **capitalization** embedding, because case is most of what tells "Paris" from
    "paris" (Collobert et al. 2011 give their window network the same feature);
- - a **suffix** embedding of the last three letters, which lets a word never seen in
-   training still say something ("-ton", "-ing", "-ese").
+ - **prefix** and **suffix** embeddings of the first and last three letters, which let a
+   word never seen in training still say something ("-ton", "-ese", "Mc-").
 
  A window of ±2 words around the centre word is five such vectors side by side:
  x = [x₋₂; x₋₁; x₀; x₊₁; x₊₂] ∈ R^(5d). Positions past either end of the sentence are
@@ -39,6 +39,7 @@ struct WindowFeatures {
     static let rightPadding = "</s>"
 
     let words: Vocabulary
+    let prefixes: Vocabulary
     let suffixes: Vocabulary
 
     /// "Paris" → "paris", "1996" → "0000".
@@ -46,6 +47,7 @@ struct WindowFeatures {
         String(word.lowercased().map { $0.isNumber ? "0" : $0 })
     }
 
+    static func prefix(_ word: String) -> String { String(normalize(word).prefix(3)) }
     static func suffix(_ word: String) -> String { String(normalize(word).suffix(3)) }
 
     /// Words and suffixes seen at least `minimumCount` times get their own vectors; rarer
@@ -54,6 +56,8 @@ struct WindowFeatures {
         let tokens = sentences.joined()
         words = Vocabulary(counting: tokens.map(Self.normalize), minimumCount: minimumCount,
                            specials: [Self.leftPadding, Self.rightPadding])
+        prefixes = Vocabulary(counting: tokens.map(Self.prefix), minimumCount: minimumCount,
+                              specials: [Self.leftPadding, Self.rightPadding])
         suffixes = Vocabulary(counting: tokens.map(Self.suffix), minimumCount: minimumCount,
                               specials: [Self.leftPadding, Self.rightPadding])
     }
@@ -63,6 +67,7 @@ struct WindowFeatures {
         var batch = WindowBatch()
         for sentence in sentences {
             let wordIDs = sentence.map { words.id(Self.normalize($0)) }
+            let prefixIDs = sentence.map { prefixes.id(Self.prefix($0)) }
             let suffixIDs = sentence.map { suffixes.id(Self.suffix($0)) }
             let caps = sentence.map { Capitalization($0).rawValue }
             for center in sentence.indices {
@@ -70,14 +75,17 @@ struct WindowFeatures {
                     let i = center + offset
                     if i < 0 {
                         batch.words.append(words.id(Self.leftPadding))
+                        batch.prefixes.append(prefixes.id(Self.leftPadding))
                         batch.suffixes.append(suffixes.id(Self.leftPadding))
                         batch.capitalization.append(Capitalization.padding.rawValue)
                     } else if i >= sentence.count {
                         batch.words.append(words.id(Self.rightPadding))
+                        batch.prefixes.append(prefixes.id(Self.rightPadding))
                         batch.suffixes.append(suffixes.id(Self.rightPadding))
                         batch.capitalization.append(Capitalization.padding.rawValue)
                     } else {
                         batch.words.append(wordIDs[i])
+                        batch.prefixes.append(prefixIDs[i])
                         batch.suffixes.append(suffixIDs[i])
                         batch.capitalization.append(caps[i])
                     }
@@ -100,6 +108,7 @@ struct WindowFeatures {
 struct WindowBatch {
     var words: [Int] = []
     var capitalization: [Int] = []
+    var prefixes: [Int] = []
     var suffixes: [Int] = []
 
     var count: Int { words.count / WindowFeatures.width }
@@ -111,6 +120,7 @@ struct WindowBatch {
         for i in indices {
             out.words += words[(i * w)..<((i + 1) * w)]
             out.capitalization += capitalization[(i * w)..<((i + 1) * w)]
+            out.prefixes += prefixes[(i * w)..<((i + 1) * w)]
             out.suffixes += suffixes[(i * w)..<((i + 1) * w)]
         }
         return out

@@ -4,12 +4,14 @@
 /// For every element θ_i of every parameter:
 /// ```
 /// numeric_i  = (J(θ + h e_i) − J(θ − h e_i)) / 2h
-/// relative_i = |analytic_i − numeric_i| / max(|analytic_i|, |numeric_i|)
+/// relative_i = |analytic_i − numeric_i| / max(|analytic_i|, |numeric_i|, 10⁻³ · max_j |analytic_j|)
 /// ```
-/// Where both derivatives are below `1e-10` in magnitude the absolute difference is used
-/// instead (a ratio of two roundoff errors means nothing). The truncation error of the
-/// central difference is O(h²); with h = 1e-5 in Double it is far below 1e-6 for smooth
-/// functions. ReLU's kink must not lie within h of an input.
+/// Each element is measured against its own size, except that entries a thousand times
+/// smaller than the tensor's largest gradient are measured against that thousandth: the
+/// central difference carries a roundoff of about ε·|J|/h ≈ 1e-11 in Double, which would
+/// otherwise swamp the ratio for near-zero entries. The truncation error is O(h²), far
+/// below 1e-6 with h = 1e-5 for smooth functions. ReLU's kink must not lie within h of an
+/// input. An exactly zero gradient must be matched by an exactly unchanged J.
 public struct GradientCheckResult: Sendable, CustomStringConvertible {
     /// (parameter name, largest relative error over its elements), in the order given.
     public let errors: [(name: String, relativeError: Double)]
@@ -37,6 +39,7 @@ public func gradientCheck(
     var errors: [(String, Double)] = []
     for (p, grad) in zip(parameters, analytic) {
         var worst = 0.0
+        let floor = max(1e-3 * grad.scalars.reduce(0) { max($0, abs($1)) }, 1e-300)
         for i in p.value.scalars.indices {
             let original = p.value.scalars[i]
             p.value.scalars[i] = original + h
@@ -46,8 +49,7 @@ public func gradientCheck(
             p.value.scalars[i] = original
             let numeric = (plus - minus) / (2 * h)
             let a = grad.scalars[i]
-            let scale = max(abs(a), abs(numeric))
-            let error = scale < 1e-10 ? abs(a - numeric) : abs(a - numeric) / scale
+            let error = abs(a - numeric) / max(abs(a), abs(numeric), floor)
             worst = max(worst, error)
         }
         errors.append((p.name, worst))

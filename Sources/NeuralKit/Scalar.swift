@@ -58,3 +58,12 @@ extension Double: TensorScalar {
             beta, c, blasint(ldc))
     }
 }
+
+/// OpenBLAS's thread count. Many threads pay off on large products; on the small
+/// matrices of a mini-batch step they mostly spin, so chapters may set it to 1.
+public enum BLAS {
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(max(newValue, 1))) }
+    }
+}

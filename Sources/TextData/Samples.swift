@@ -29,7 +29,7 @@ public struct DataDirectory: Sendable {
     /// clone without it.
     public static func sharedIfPresent(near file: String = #filePath) -> DataDirectory? {
         if let path = ProcessInfo.processInfo.environment["NLP_DATA_DIR"], !path.isEmpty {
-            return DataDirectory(path)
+            return FileManager.default.fileExists(atPath: path) ? DataDirectory(path) : nil
         }
         var url = URL(fileURLWithPath: file)
         for _ in 0..<8 {
