@@ -60,14 +60,19 @@ func train(
                 }
             }
             let targets = indices.map { labels[$0] }
-            let tape = Tape<Float>()
-            let scores = model.scores(batch, on: tape, dropout: settings.dropout, using: &generator)
-            let loss = scores.shape[1] == 1
-                ? sigmoidCrossEntropy(logits: scores, labels: targets.map(Float.init))
-                : softmaxCrossEntropy(logits: scores, labels: targets)
-            let value = Double(loss.value.scalar)
+            // The tape lives only inside this closure: it holds views of the parameters'
+            // values, and letting it go before the optimizer writes them spares a copy
+            // of every parameter at every step.
+            let value: Double = {
+                let tape = Tape<Float>()
+                let scores = model.scores(batch, on: tape, dropout: settings.dropout, using: &generator)
+                let loss = scores.shape[1] == 1
+                    ? sigmoidCrossEntropy(logits: scores, labels: targets.map(Float.init))
+                    : softmaxCrossEntropy(logits: scores, labels: targets)
+                tape.backward(from: loss)
+                return Double(loss.value.scalar)
+            }()
             guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1) }
-            tape.backward(from: loss)
             optimizer.step(parameters)
             parameters.zeroGradients()
             total += value * Double(indices.count)

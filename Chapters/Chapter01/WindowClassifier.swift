@@ -62,7 +62,9 @@ struct WindowClassifier<Scalar: TensorScalar> {
             output = Linear(
                 weight: Parameter("ner.u", .glorot([1, sizes.hidden], using: &generator)), bias: nil)
         } else {
-            output = Linear(inputSize: sizes.hidden, outputSize: sizes.classes, name: "ner.U", using: &generator)
+            output = Linear(
+                weight: Parameter("ner.U", .glorot([sizes.classes, sizes.hidden], using: &generator)),
+                bias: Parameter("ner.c", .zeros([sizes.classes])))
         }
     }
 

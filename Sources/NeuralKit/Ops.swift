@@ -202,7 +202,9 @@ public func sigmoidCrossEntropy<Scalar>(logits: Variable<Scalar>, labels: [Scala
 
 /// Rows `ids` of `table` (V × d), stacked into (ids.count × d): the embedding lookup.
 /// Backward scatters: row i of the gradient is added into row ids[i] of the table's
-/// gradient, so a word used twice collects both contributions.
+/// gradient, so a word used twice collects both contributions. When the table is a
+/// parameter, the rows are added straight into its gradient and only they are marked
+/// as touched (see ``Parameter``), so nothing of the size of the table is built.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func gather<Scalar>(_ table: Variable<Scalar>, rows ids: [Int]) -> Variable<Scalar> {
@@ -214,7 +216,15 @@ public func gather<Scalar>(_ table: Variable<Scalar>, rows ids: [Int]) -> Variab
         precondition(id >= 0 && id < vocabulary, "gather: id \(id) outside the table's \(vocabulary) rows")
         for j in 0..<d { out[i * d + j] = tv.scalars[id * d + j] }
     }
-    return table.tape.record("gather", inputs: [table], value: Tensor(shape: [ids.count, d], scalars: out)) { g in
+    let output = Tensor(shape: [ids.count, d], scalars: out)
+    if let parameter = table.tape.nodes[table.id].parameter {
+        // A table that is a parameter gets its rows' gradients directly (row-sparse).
+        return table.tape.record("gather", inputs: [table], value: output) { g in
+            parameter.accumulateRows(ids, g)
+            return [nil]
+        }
+    }
+    return table.tape.record("gather", inputs: [table], value: output) { g in
         var dt = Tensor<Scalar>.zeros(tv.shape)
         for (i, id) in ids.enumerated() {
             for j in 0..<d { dt.scalars[id * d + j] += g.scalars[i * d + j] }

@@ -1,6 +1,11 @@
 /// Optimizers, in increasing order of complexity. Each `step` reads every parameter's
 /// accumulated gradient and updates its value in place; it does not zero the gradients
 /// (call `zeroGradients()` on the parameter list after the step).
+///
+/// Embedding tables are updated lazily: only the rows the batch looked up (their
+/// gradient is zero elsewhere). For SGD and Adagrad that is exactly the dense update; for
+/// Adam it is the "lazy" variant of TensorFlow's LazyAdam and PyTorch's SparseAdam, in
+/// which a row's moments decay only on the steps that use it.
 public protocol Optimizer<Scalar> {
     associatedtype Scalar: TensorScalar
     mutating func step(_ parameters: [Parameter<Scalar>])
@@ -20,9 +25,12 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     public mutating func step(_ parameters: [Parameter<Scalar>]) {
         let eta = learningRate
         for p in parameters {
+            let gradient = p.gradient
             p.value.scalars.withUnsafeMutableBufferPointer { v in
-                p.gradient.scalars.withUnsafeBufferPointer { g in
-                    for i in v.indices { v[i] -= eta * g[i] }
+                gradient.scalars.withUnsafeBufferPointer { g in
+                    p.forEachUpdatedRange { range in
+                        for i in range { v[i] -= eta * g[i] }
+                    }
                 }
             }
         }
@@ -51,12 +59,15 @@ public struct Adagrad<Scalar: TensorScalar>: Optimizer {
         for p in parameters {
             var sumSquares = accumulators.removeValue(forKey: ObjectIdentifier(p))
                 ?? [Scalar](repeating: 0, count: p.value.count)
+            let gradient = p.gradient
             p.value.scalars.withUnsafeMutableBufferPointer { v in
-                p.gradient.scalars.withUnsafeBufferPointer { g in
+                gradient.scalars.withUnsafeBufferPointer { g in
                     sumSquares.withUnsafeMutableBufferPointer { s in
-                        for i in v.indices where g[i] != 0 {
-                            s[i] += g[i] * g[i]
-                            v[i] -= eta * g[i] / (Scalar.sqrt(s[i]) + eps)
+                        p.forEachUpdatedRange { range in
+                            for i in range where g[i] != 0 {
+                                s[i] += g[i] * g[i]
+                                v[i] -= eta * g[i] / (s[i].squareRoot() + eps)
+                            }
                         }
                     }
                 }
@@ -92,21 +103,25 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     public mutating func step(_ parameters: [Parameter<Scalar>]) {
         stepCount += 1
         let b1 = beta1, b2 = beta2, eps = epsilon, eta = learningRate
-        let correction1 = 1 - pow(b1, stepCount)
-        let correction2 = 1 - pow(b2, stepCount)
+        // m̂ = m / c₁ and √v̂ = √v / √c₂: the corrections are folded into two constants.
+        let inverseCorrection1 = 1 / (1 - pow(b1, stepCount))
+        let inverseRootCorrection2 = 1 / (1 - pow(b2, stepCount)).squareRoot()
         for p in parameters {
             var (m, v) = moments.removeValue(forKey: ObjectIdentifier(p))
                 ?? ([Scalar](repeating: 0, count: p.value.count), [Scalar](repeating: 0, count: p.value.count))
+            let gradient = p.gradient
             p.value.scalars.withUnsafeMutableBufferPointer { theta in
-                p.gradient.scalars.withUnsafeBufferPointer { g in
+                gradient.scalars.withUnsafeBufferPointer { g in
                     m.withUnsafeMutableBufferPointer { m in
                         v.withUnsafeMutableBufferPointer { v in
-                            for i in theta.indices {
+                            p.forEachUpdatedRange { range in
+                            for i in range {
                                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                let mHat = m[i] / correction1
-                                let vHat = v[i] / correction2
-                                theta[i] -= eta * mHat / (Scalar.sqrt(vHat) + eps)
+                                let mHat = m[i] * inverseCorrection1
+                                let rootVHat = v[i].squareRoot() * inverseRootCorrection2
+                                theta[i] -= eta * mHat / (rootVHat + eps)
+                            }
                             }
                         }
                     }
@@ -138,11 +153,7 @@ public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], threshol
     let norm = squares.squareRoot()
     if norm >= threshold && norm > 0 {
         let scale = Scalar(threshold / norm)
-        for p in parameters {
-            p.gradient.scalars.withUnsafeMutableBufferPointer { g in
-                for i in g.indices { g[i] *= scale }
-            }
-        }
+        for p in parameters { p.scaleGradient(by: scale) }
     }
     return norm
 }

@@ -12,7 +12,6 @@ where Self.RawSignificand: FixedWidthInteger {
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
-    static func sqrt(_ x: Self) -> Self
 
     /// C = alpha · op(A) · op(B) + beta · C, all row-major; `op` transposes when asked.
     /// A is (m × k) after `op`, B is (k × n) after `op`, C is (m × n).
@@ -29,7 +28,6 @@ extension Float: TensorScalar {
     @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
     @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
-    @inline(__always) public static func sqrt(_ x: Float) -> Float { x.squareRoot() }
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -46,7 +44,6 @@ extension Double: TensorScalar {
     @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
     @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
-    @inline(__always) public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,

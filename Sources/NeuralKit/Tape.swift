@@ -2,23 +2,94 @@
 ///
 /// Its `gradient` accumulates (`+=`) over every use in every backward sweep until
 /// ``zeroGradient()`` is called, usually right after the optimizer's step.
+///
+/// An embedding table's gradient is nonzero only in the rows a batch looked up, so the
+/// lookup adds into those rows alone and records them (``touchedRows``); the optimizers
+/// and ``zeroGradient()`` then visit just those rows instead of the whole table. Any
+/// other use of the parameter (or assigning `gradient`) makes the gradient dense again.
 public final class Parameter<Scalar: TensorScalar> {
     public let name: String
     public var value: Tensor<Scalar>
-    public var gradient: Tensor<Scalar>
+    private var storedGradient: Tensor<Scalar>
+    private var isDense = false
+    private var rows: [Int] = []
 
     public init(_ name: String, _ value: Tensor<Scalar>) {
         self.name = name
         self.value = value
-        self.gradient = .zeros(value.shape)
+        self.storedGradient = .zeros(value.shape)
     }
 
     public var shape: [Int] { value.shape }
 
+    /// ∂loss/∂value, summed over every use since the last ``zeroGradient()``.
+    public var gradient: Tensor<Scalar> {
+        get { storedGradient }
+        set {
+            precondition(newValue.shape == value.shape, "\(name): gradient of shape \(newValue.shape) for a value of shape \(value.shape)")
+            storedGradient = newValue
+            isDense = true
+        }
+    }
+
+    /// The rows of a matrix parameter that can have a nonzero gradient, sorted; nil when
+    /// any element can (the gradient is dense).
+    public var touchedRows: [Int]? {
+        isDense ? nil : Array(Set(rows)).sorted()
+    }
+
+    /// gradient += g, everywhere.
+    func accumulate(_ g: Tensor<Scalar>) {
+        storedGradient.add(g)
+        isDense = true
+    }
+
+    /// gradient[ids[i]] += g[i] for every row i of g (the scatter of an embedding lookup).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func accumulateRows(_ ids: [Int], _ g: Tensor<Scalar>) {
+        let d = storedGradient.columns
+        precondition(g.shape == [ids.count, d], "\(name): row gradient of shape \(g.shape) for \(ids.count) rows of width \(d)")
+        storedGradient.scalars.withUnsafeMutableBufferPointer { out in
+            g.scalars.withUnsafeBufferPointer { rowsIn in
+                for (i, id) in ids.enumerated() {
+                    for j in 0..<d { out[id * d + j] += rowsIn[i * d + j] }
+                }
+            }
+        }
+        if !isDense { rows.append(contentsOf: ids) }
+    }
+
+    /// gradient *= factor (its sparsity is kept).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func scaleGradient(by factor: Scalar) {
+        storedGradient.scalars.withUnsafeMutableBufferPointer { g in
+            for i in g.indices { g[i] *= factor }
+        }
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func zeroGradient() {
-        gradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        if isDense {
+            storedGradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        } else if !rows.isEmpty {
+            let d = storedGradient.columns
+            storedGradient.scalars.withUnsafeMutableBufferPointer { out in
+                for id in rows { for j in 0..<d { out[id * d + j] = 0 } }
+            }
+        }
+        isDense = false
+        rows.removeAll(keepingCapacity: true)
+    }
+
+    /// Calls `update(range)` for each run of elements that may have a nonzero gradient:
+    /// the whole tensor, or the touched rows one by one.
+    func forEachUpdatedRange(_ update: (Range<Int>) -> Void) {
+        guard let touched = touchedRows else { return update(0..<value.count) }
+        let d = value.columns
+        for id in touched { update((id * d)..<((id + 1) * d)) }
     }
 }
 
@@ -43,8 +114,10 @@ extension Array {
 public final class Tape<Scalar: TensorScalar> {
     public enum Kind: Sendable { case input, parameter, operation }
 
-    /// Gradient of the node's output → gradients of its inputs, one per input, in order.
-    public typealias Backward = (Tensor<Scalar>) -> [Tensor<Scalar>]
+    /// Gradient of the node's output → gradients of its inputs, one per input, in order;
+    /// nil for an input whose gradient the op has already delivered (an embedding lookup
+    /// adds straight into its table's rows).
+    public typealias Backward = (Tensor<Scalar>) -> [Tensor<Scalar>?]
 
     public struct Node {
         public let label: String
@@ -108,12 +181,13 @@ public final class Tape<Scalar: TensorScalar> {
             guard let upstream = gradients[id] else { continue }
             let node = nodes[id]
             if let parameter = node.parameter {
-                parameter.gradient.add(upstream)
+                parameter.accumulate(upstream)
             }
             guard let backward = node.backward else { continue }
             let inputGradients = backward(upstream)
             precondition(inputGradients.count == node.inputs.count, "\(node.label): wrong number of gradients")
             for (input, g) in zip(node.inputs, inputGradients) {
+                guard let g else { continue }
                 precondition(
                     g.shape == nodes[input].value.shape,
                     "\(node.label): gradient shape \(g.shape) does not match input shape \(nodes[input].value.shape)")

@@ -175,15 +175,15 @@ final class Chapter01Tests: XCTestCase {
         }
     }
 
-    /// With the course's data present (always in CI): one epoch on the full CoNLL-2003
-    /// train set with a smaller hidden layer reaches a dev F1 of at least 80.
+    /// With the course's data present (always in CI): two epochs on the full CoNLL-2003
+    /// train set with a smaller hidden layer reach a dev F1 of at least 83 (measured: 85.3).
     func testShortTrainingOnCoNLLReachesDevF1Floor() throws {
         guard let data = DataDirectory.sharedIfPresent() else {
             throw XCTSkip("../shared/data is absent (a fresh clone): the CoNLL-2003 training check is skipped")
         }
-        let command = try Chapter01.parse(["--epochs", "1", "--hidden", "100", "--seed", "3"])
+        let command = try Chapter01.parse(["--epochs", "2", "--hidden", "100", "--seed", "3"])
         let results = try command.trainOnCoNLL(data)
-        XCTAssertGreaterThanOrEqual(results.devF1, 80)
-        XCTAssertGreaterThanOrEqual(results.testF1, 70)
+        XCTAssertGreaterThanOrEqual(results.devF1, 83)
+        XCTAssertGreaterThanOrEqual(results.testF1, 75)
     }
 }
