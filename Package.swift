@@ -13,7 +13,9 @@ let package = Package(
         .library(name: "NeuralKit", targets: ["NeuralKit"]),
         .library(name: "TextData", targets: ["TextData"]),
         .library(name: "FigureKit", targets: ["FigureKit"]),
+        .library(name: "NGram", targets: ["NGram"]),
         .executable(name: "Chapter01", targets: ["Chapter01"]),
+        .executable(name: "Chapter03", targets: ["Chapter03"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +33,7 @@ let package = Package(
         .target(name: "NeuralKit", dependencies: ["CBLAS"], swiftSettings: optimizedEverywhere),
         .target(name: "TextData", resources: [.copy("Samples")], swiftSettings: optimizedEverywhere),
         .target(name: "FigureKit", dependencies: ["CGraphviz", "NeuralKit"]),
+        .target(name: "NGram", dependencies: ["TextData"], swiftSettings: optimizedEverywhere),
 
         // MARK: - Chapters
         .executableTarget(
@@ -41,11 +44,20 @@ let package = Package(
             ],
             path: "Chapters/Chapter01",
             swiftSettings: optimizedEverywhere),
+        .executableTarget(
+            name: "Chapter03",
+            dependencies: [
+                "NGram", "TextData", "NeuralKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter03",
+            swiftSettings: optimizedEverywhere),
 
         // MARK: - Tests
         .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit"]),
         .testTarget(name: "TextDataTests", dependencies: ["TextData"]),
         .testTarget(name: "FigureKitTests", dependencies: ["FigureKit", "NeuralKit"]),
         .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
     ]
 )

@@ -19,6 +19,11 @@ public struct DataDirectory: Sendable {
 
     public func file(_ relativePath: String) -> URL { root.appendingPathComponent(relativePath) }
 
+    /// The Penn Treebank in Mikolov's language-modelling version.
+    public var ptbTrain: URL { file("ptb/ptb.train.txt") }
+    public var ptbValid: URL { file("ptb/ptb.valid.txt") }
+    public var ptbTest: URL { file("ptb/ptb.test.txt") }
+
     /// CoNLL-2003 in its original IOB1 encoding: train, dev (testa) and test (testb).
     public var conllTrain: URL { file("conll2003/iob1/eng.train") }
     public var conllDev: URL { file("conll2003/iob1/eng.testa") }

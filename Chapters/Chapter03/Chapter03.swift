@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import NGram
+import NeuralKit
+import TextData
+
+/*: # Chapter 3 · n-gram language models
+
+ A language model gives the probability of the next word given the words so far,
+ P(x⁽ᵗ⁺¹⁾ | x⁽ᵗ⁾, …, x⁽¹⁾), and so a probability for any text: the product of those
+ conditionals. Before neural networks the answer was to *count*. An n-gram model makes
+ the Markov assumption that only the last n − 1 words matter, and estimates
+
+ ```
+ P(w | h) ≈ count(h w) / count(h)        h = the n − 1 words before w
+ ```
+
+ This chapter counts n-grams of any order, shows the two ways that ratio breaks
+ (sparsity), repairs it three ways (add-δ, backoff, Kneser-Ney), generates text, and
+ measures each model by perplexity on the Penn Treebank.
+*/
+
+@main
+struct Chapter03: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Chapter03", abstract: "n-gram language models: counting, sparsity, smoothing, perplexity.")
+
+    @Option(help: "A folder laid out like the course's shared data (ptb/...). Without it, the bundled sample is used.")
+    var dataDir: String?
+
+    @Option(help: "Seed of the random generator used to sample text.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Unused by this chapter (it draws no graph); accepted for the common interface.")
+    var figures = "Figures"
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    @Option(help: "The highest n-gram order.")
+    var order = 5
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results = Results()
+        say("# Chapter 3 · n-gram language models\n")
+        slidesExample()
+
+        let (train, valid, test, source) = try loadCorpus()
+        say("\n## The corpus: \(source)")
+        say("train \(train.sentences.count) sentences, \(train.predictedTokenCount) predicted tokens "
+            + "(words + one </s> per sentence); vocabulary \(train.vocabulary.count - 2) words + <s>, </s>; "
+            + "test \(test.predictedTokenCount) predicted tokens")
+
+        /*: ## Counting, and how long it takes
+
+         Every n-gram of orders 1 … N is counted in one pass, sentence by sentence, as
+         `<s> w₁ … w_k </s>`. The interpolated Kneser-Ney model is then computed from those
+         counts. (The slides promise a trigram model over 1.7 million words "in a few
+         seconds on a laptop".)
+        */
+        let estimateStart = clock.now
+        let counts = NGramCounts(train, order: order)
+        let kneserNey = KneserNeyModel(counts)
+        let estimateSeconds = (clock.now - estimateStart).seconds
+        say(String(format: "\nCounted %@ and estimated the Kneser-Ney %d-gram model in %.2f s.",
+                   (1...order).map { "\(counts.distinct(order: $0)) \($0)-grams" }.joined(separator: ", "),
+                   order, estimateSeconds))
+        results.trainSeconds = estimateSeconds
+
+        sparsity(counts: counts, test: test)
+        nextWords(counts: counts, kneserNey: kneserNey, corpus: train)
+        generate(kneserNey: KneserNeyModel(counts, order: min(3, order)), corpus: train, seed: seed)
+        results.testPerplexity = perplexityTable(counts: counts, valid: valid, test: test, results: &results)
+        results.seconds = (clock.now - start).seconds
+        say(String(format: "\nTotal time: %.1f s", results.seconds))
+        if let json {
+            try results.write(to: URL(fileURLWithPath: json))
+            say("Results written to \(json)")
+        }
+    }
+
+    func loadCorpus() throws -> (IndexedCorpus, IndexedCorpus, IndexedCorpus, String) {
+        if let dataDir {
+            let data = DataDirectory(dataDir)
+            let train = try IndexedCorpus(data.ptbTrain)
+            return (train, try IndexedCorpus(data.ptbValid, vocabulary: train.vocabulary),
+                    try IndexedCorpus(data.ptbTest, vocabulary: train.vocabulary),
+                    "Penn Treebank (Mikolov's LM version), \(data.root.path)/ptb")
+        }
+        let train = try IndexedCorpus(SampleData.url("lm-sample.train.txt"))
+        return (train, try IndexedCorpus(SampleData.url("lm-sample.valid.txt"), vocabulary: train.vocabulary),
+                try IndexedCorpus(SampleData.url("lm-sample.test.txt"), vocabulary: train.vocabulary),
+                "the bundled sample (made-up sentences; use --data-dir for the Penn Treebank)")
+    }
+}
+
+/// Prints a line at once (unbuffered), so progress shows up live in a pipe or a log file.
+func say(_ line: String) {
+    FileHandle.standardOutput.write((line + "\n").data(using: .utf8)!)
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import NGram
+import TextData
+
+/*: ## 4. Perplexity on held-out text
+
+ A language model is judged by how little it is surprised by text it has not seen:
+
+ ```
+ perplexity = exp( −(1/N) Σₜ log P(wₜ | context) )
+ ```
+
+ the exponential of the mean cross-entropy over the N predicted tokens (every word and
+ one `</s>` per sentence). Lower is better; a model that gives any test word probability
+ 0 has infinite perplexity. δ for add-δ is chosen on the validation text.
+*/
+func perplexityTable(
+    counts: NGramCounts, valid: IndexedCorpus, test: IndexedCorpus, results: inout Results
+) -> [String: Double] {
+    var table: [String: Double] = [:]
+    let orders = Array(2...counts.order)
+    say("\n## Test perplexity (\(test.predictedTokenCount) predicted tokens)")
+    say("| method | " + orders.map { "n = \($0)" }.joined(separator: " | ") + " |")
+    say("|---|" + orders.map { _ in "---:|" }.joined())
+    func row(_ name: String, _ key: String, _ model: (Int) -> any LanguageModel) {
+        var cells: [String] = []
+        for n in orders {
+            let result = perplexity(of: model(n), on: test.sentences)
+            table["\(key)_\(n)"] = result.perplexity
+            cells.append(result.perplexity.isFinite ? String(format: "%.1f", result.perplexity)
+                         : "∞ (\(result.zeroProbabilityTokens + result.undefinedTokens) tokens at 0)")
+        }
+        say("| \(name) | " + cells.joined(separator: " | ") + " |")
+    }
+    row("maximum likelihood", "mle") { MaximumLikelihoodModel(counts, order: $0) }
+    var deltas: [Int: Double] = [:]
+    for n in orders {
+        deltas[n] = [1, 0.1, 0.01, 0.001, 0.0001].min { a, b in
+            perplexity(of: AddDeltaModel(counts, order: n, delta: a), on: valid.sentences).perplexity
+                < perplexity(of: AddDeltaModel(counts, order: n, delta: b), on: valid.sentences).perplexity
+        }
+    }
+    row("add-δ (δ by validation: " + orders.map { "\(deltas[$0]!)" }.joined(separator: ", ") + ")", "add_delta") {
+        AddDeltaModel(counts, order: $0, delta: deltas[$0]!)
+    }
+    row("backoff (absolute discounting)", "backoff") { BackoffModel(counts, order: $0) }
+    row("interpolated Kneser-Ney (modified)", "kneser_ney") { KneserNeyModel(counts, order: $0) }
+    results.addDeltaByOrder = Dictionary(uniqueKeysWithValues: deltas.map { ("\($0.key)", $0.value) })
+    say(String(format: "\nPublished: Mikolov et al. 2011 (Interspeech), Kneser-Ney 5-gram on PTB test: %.1f", anchorKneserNey5))
+    return table
+}
+
+let anchorKneserNey5 = 141.2
+
+/// What `--json FILE` writes.
+struct Results: Encodable {
+    var testPerplexity: [String: Double] = [:]
+    var addDeltaByOrder: [String: Double] = [:]
+    var trainSeconds = 0.0
+    var seconds = 0.0
+    var anchorKneserNey5 = 141.2
+
+    func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        try encoder.encode(self).write(to: url)
+    }
+}

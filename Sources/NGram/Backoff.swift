@@ -1,0 +1,83 @@
+/// Backoff with absolute discounting (Katz-style, normalized): trust the longest context
+/// that has seen the word, and fall back to a shorter one only for words it has not seen.
+/// ```
+/// P(w | h) = (c(h w) − D) / c(h)        if c(h w) > 0
+///          = α(h) · P(w | h′)            otherwise
+/// α(h)     = (D · N(h•) / c(h)) / (1 − Σ_{v: c(h v) > 0} P(v | h′))
+/// ```
+/// N(h•) is the number of different words seen after h, D = n₁ / (n₁ + 2 n₂) per order
+/// (Ney's estimate), and α(h) hands exactly the discounted mass to the unseen words, so
+/// every distribution sums to 1. A context never seen backs off with α = 1. The unigram
+/// level interpolates its discounted mass with the uniform distribution.
+public struct BackoffModel: LanguageModel {
+    public let counts: NGramCounts
+    public let order: Int
+    public let discounts: [Double]
+    /// contexts[k − 1][h] = (c(h), α(h)) for the contexts of k-grams.
+    private(set) var contexts: [[UInt128: (total: Double, alpha: Double)]]
+    let unigramMass: Double
+    let uniform: Double
+
+    public init(_ counts: NGramCounts, order: Int? = nil) {
+        let order = order ?? counts.order
+        precondition(order >= 1 && order <= counts.order)
+        self.counts = counts
+        self.order = order
+        var discounts: [Double] = []
+        for k in 1...order {
+            var n1 = 0, n2 = 0
+            for c in counts.grams(order: k).values { if c == 1 { n1 += 1 } else if c == 2 { n2 += 1 } }
+            discounts.append(n1 + n2 > 0 ? Double(n1) / (Double(n1) + 2 * Double(n2)) : 0.5)
+        }
+        self.discounts = discounts
+        uniform = 1 / Double(counts.vocabularySize - 1)
+        let unigrams = counts.grams(order: 1)
+        let total = Double(unigrams.values.reduce(0, +))
+        unigramMass = discounts[0] * Double(unigrams.count) / total
+        // Build level by level: α at order k needs the finished model of order k − 1.
+        var contexts: [[UInt128: (total: Double, alpha: Double)]] = [[0: (total, 1)]]
+        self.contexts = contexts
+        for k in 2...max(order, 2) where k <= order {
+            var sums: [UInt128: (total: Int, types: Int, lowerMass: Double)] = [:]
+            for (key, c) in counts.grams(order: k) {
+                let ids = counts.ids(key, order: k)
+                let lower = self.probability(of: ids[k - 1], after: ids[1..<(k - 1)], upTo: k - 1)
+                let h = counts.split(key).context
+                var s = sums[h] ?? (0, 0, 0)
+                s.total += c
+                s.types += 1
+                s.lowerMass += lower
+                sums[h] = s
+            }
+            var table: [UInt128: (total: Double, alpha: Double)] = [:]
+            table.reserveCapacity(sums.count)
+            for (h, s) in sums {
+                let left = discounts[k - 1] * Double(s.types) / Double(s.total)
+                table[h] = (Double(s.total), s.lowerMass < 1 ? left / (1 - s.lowerMass) : 0)
+            }
+            contexts.append(table)
+            self.contexts = contexts
+        }
+    }
+
+    public func probability(of word: Int, after context: ArraySlice<Int>) -> Double? {
+        probability(of: word, after: context.suffix(order - 1), upTo: order)
+    }
+
+    /// P at order `k` (reading the last k − 1 ids of `context`).
+    func probability(of word: Int, after context: ArraySlice<Int>, upTo k: Int) -> Double {
+        if word == counts.startID { return 0 }
+        let h = context.suffix(k - 1)
+        if h.isEmpty {
+            let c = Double(counts.count([word]))
+            return max(c - discounts[0], 0) / contexts[0][0]!.total + unigramMass * uniform
+        }
+        let n = h.count + 1
+        guard let stats = contexts[n - 1][counts.key(h)] else {
+            return probability(of: word, after: h.dropFirst(), upTo: n - 1)
+        }
+        let c = counts.count(Array(h) + [word])
+        if c > 0 { return (Double(c) - discounts[n - 1]) / stats.total }
+        return stats.alpha * probability(of: word, after: h.dropFirst(), upTo: n - 1)
+    }
+}

@@ -1,0 +1,70 @@
+/// The maximum-likelihood n-gram model: a ratio of counts, nothing else.
+/// ```
+/// P(w | h) = count(h w) / count(h)
+/// ```
+/// An n-gram never seen gets probability 0; a context never seen gets no distribution.
+public struct MaximumLikelihoodModel: LanguageModel {
+    public let counts: NGramCounts
+    public let order: Int
+    let contextTotals: [[UInt128: Int]]
+
+    public init(_ counts: NGramCounts, order: Int) {
+        precondition(order >= 1 && order <= counts.order, "order \(order) outside 1…\(counts.order)")
+        self.counts = counts
+        self.order = order
+        contextTotals = (1...order).map { contextTotalsOfRawCounts(counts, order: $0) }
+    }
+
+    /// count(h), the number of times h was followed by some word (h: the last n − 1 ids,
+    /// fewer at the start of a sentence).
+    public func contextCount(_ context: ArraySlice<Int>) -> Int {
+        let h = context.suffix(order - 1)
+        return contextTotals[h.count][counts.key(h)] ?? 0
+    }
+
+    public func probability(of word: Int, after context: ArraySlice<Int>) -> Double? {
+        let h = context.suffix(order - 1)
+        let total = contextTotals[h.count][counts.key(h)] ?? 0
+        guard total > 0 else { return nil }
+        return Double(counts.count(Array(h) + [word])) / Double(total)
+    }
+}
+
+/// Add-δ ("Laplace" for δ = 1) smoothing: every word of the vocabulary V gets δ extra
+/// counts in every context.
+/// ```
+/// P(w | h) = (count(h w) + δ) / (count(h) + δ |V|)
+/// ```
+/// An unseen context gives the uniform distribution 1/|V|.
+public struct AddDeltaModel: LanguageModel {
+    public let counts: NGramCounts
+    public let order: Int
+    public let delta: Double
+    let contextTotals: [[UInt128: Int]]
+    let predictedVocabularySize: Double
+
+    public init(_ counts: NGramCounts, order: Int, delta: Double) {
+        precondition(order >= 1 && order <= counts.order && delta > 0)
+        self.counts = counts
+        self.order = order
+        self.delta = delta
+        contextTotals = (1...order).map { contextTotalsOfRawCounts(counts, order: $0) }
+        predictedVocabularySize = Double(counts.vocabularySize - 1)
+    }
+
+    public func probability(of word: Int, after context: ArraySlice<Int>) -> Double? {
+        let h = context.suffix(order - 1)
+        let total = Double(contextTotals[h.count][counts.key(h)] ?? 0)
+        let c = Double(counts.count(Array(h) + [word]))
+        return (c + delta) / (total + delta * predictedVocabularySize)
+    }
+}
+
+/// count(h) for every context h of order-n n-grams: Σ_w count(h w). Key: the context's ids.
+func contextTotalsOfRawCounts(_ counts: NGramCounts, order n: Int) -> [UInt128: Int] {
+    var totals: [UInt128: Int] = [:]
+    for (key, c) in counts.grams(order: n) {
+        totals[counts.split(key).context, default: 0] += c
+    }
+    return totals
+}
