@@ -13,8 +13,9 @@ public struct BackoffModel: LanguageModel {
     public let counts: NGramCounts
     public let order: Int
     public let discounts: [Double]
-    /// contexts[k − 1][h] = (c(h), α(h)) for the contexts of k-grams.
-    private(set) var contexts: [[UInt128: (total: Double, alpha: Double)]]
+    /// contexts[k − 1][h] = the slot of (c(h), α(h)) in `contextStats[k − 1]`.
+    private(set) var contexts: [NGramTable]
+    private(set) var contextStats: [[(total: Double, alpha: Double)]]
     let unigramMass: Double
     let uniform: Double
 
@@ -26,37 +27,42 @@ public struct BackoffModel: LanguageModel {
         var discounts: [Double] = []
         for k in 1...order {
             var n1 = 0, n2 = 0
-            for c in counts.grams(order: k).values { if c == 1 { n1 += 1 } else if c == 2 { n2 += 1 } }
+            counts.grams(order: k).forEach { _, c in if c == 1 { n1 += 1 } else if c == 2 { n2 += 1 } }
             discounts.append(n1 + n2 > 0 ? Double(n1) / (Double(n1) + 2 * Double(n2)) : 0.5)
         }
         self.discounts = discounts
         uniform = 1 / Double(counts.vocabularySize - 1)
         let unigrams = counts.grams(order: 1)
-        let total = Double(unigrams.values.reduce(0, +))
+        let total = Double(unigrams.total)
         unigramMass = discounts[0] * Double(unigrams.count) / total
         // Build level by level: α at order k needs the finished model of order k − 1.
-        var contexts: [[UInt128: (total: Double, alpha: Double)]] = [[0: (total, 1)]]
-        self.contexts = contexts
+        var root = NGramTable()
+        root.set(0, 0)
+        contexts = [root]
+        contextStats = [[(total, 1)]]
         for k in 2...max(order, 2) where k <= order {
-            var sums: [UInt128: (total: Int, types: Int, lowerMass: Double)] = [:]
-            for (key, c) in counts.grams(order: k) {
+            var index = NGramTable(minimumCapacity: counts.distinct(order: k) / 2)
+            var sums: [(total: Int, types: Int, lowerMass: Double)] = []
+            counts.grams(order: k).forEach { key, c in
                 let ids = counts.ids(key, order: k)
                 let lower = self.probability(of: ids[k - 1], after: ids[1..<(k - 1)], upTo: k - 1)
                 let h = counts.split(key).context
-                var s = sums[h] ?? (0, 0, 0)
-                s.total += c
-                s.types += 1
-                s.lowerMass += lower
-                sums[h] = s
+                let slot: Int
+                if let existing = index[h] { slot = existing } else {
+                    slot = sums.count
+                    index.set(h, slot)
+                    sums.append((0, 0, 0))
+                }
+                sums[slot].total += c
+                sums[slot].types += 1
+                sums[slot].lowerMass += lower
             }
-            var table: [UInt128: (total: Double, alpha: Double)] = [:]
-            table.reserveCapacity(sums.count)
-            for (h, s) in sums {
-                let left = discounts[k - 1] * Double(s.types) / Double(s.total)
-                table[h] = (Double(s.total), s.lowerMass < 1 ? left / (1 - s.lowerMass) : 0)
-            }
-            contexts.append(table)
-            self.contexts = contexts
+            let discount = discounts[k - 1]
+            contexts.append(index)
+            contextStats.append(sums.map { s in
+                let left = discount * Double(s.types) / Double(s.total)
+                return (Double(s.total), s.lowerMass < 1 ? left / (1 - s.lowerMass) : 0)
+            })
         }
     }
 
@@ -70,12 +76,13 @@ public struct BackoffModel: LanguageModel {
         let h = context.suffix(k - 1)
         if h.isEmpty {
             let c = Double(counts.count([word]))
-            return max(c - discounts[0], 0) / contexts[0][0]!.total + unigramMass * uniform
+            return max(c - discounts[0], 0) / contextStats[0][0].total + unigramMass * uniform
         }
         let n = h.count + 1
-        guard let stats = contexts[n - 1][counts.key(h)] else {
+        guard let slot = contexts[n - 1][counts.key(h)] else {
             return probability(of: word, after: h.dropFirst(), upTo: n - 1)
         }
+        let stats = contextStats[n - 1][slot]
         let c = counts.count(Array(h) + [word])
         if c > 0 { return (Double(c) - discounts[n - 1]) / stats.total }
         return stats.alpha * probability(of: word, after: h.dropFirst(), upTo: n - 1)

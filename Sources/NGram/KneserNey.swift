@@ -27,9 +27,11 @@ public struct KneserNeyModel: LanguageModel {
     /// discounts[k − 1] = (D₁, D₂, D₃₊) of order k.
     public let discounts: [(Double, Double, Double)]
     /// adjusted[k − 1]: a(g) for every k-gram g seen.
-    let adjusted: [[UInt128: Int]]
-    /// contexts[k − 1]: for every context h of a k-gram, (Σ a(h•), γ(h)).
-    let contexts: [[UInt128: (total: Double, gamma: Double)]]
+    let adjusted: [NGramTable]
+    /// contexts[k − 1]: for every context h of a k-gram, an index into `contextStats`.
+    let contexts: [NGramTable]
+    /// (Σ a(h•), γ(h)) of each context.
+    let contextStats: [[(total: Double, gamma: Double)]]
     let uniform: Double
 
     public init(_ counts: NGramCounts, order: Int? = nil) {
@@ -40,16 +42,13 @@ public struct KneserNeyModel: LanguageModel {
 
         // Adjusted counts: continuation counts below the top order, raw at the top and for
         // n-grams that start with <s>.
-        var adjusted = [[UInt128: Int]](repeating: [:], count: order)
+        var adjusted = [NGramTable](repeating: NGramTable(), count: order)
         adjusted[order - 1] = counts.grams(order: order)
         for k in stride(from: order - 1, through: 1, by: -1) {
-            var table: [UInt128: Int] = [:]
-            table.reserveCapacity(counts.distinct(order: k))
-            for key in counts.grams(order: k + 1).keys {
-                table[counts.dropFirst(key, order: k + 1), default: 0] += 1
-            }
-            for (key, c) in counts.grams(order: k) where counts.first(key, order: k) == counts.startID {
-                table[key] = c
+            var table = NGramTable(minimumCapacity: counts.distinct(order: k))
+            counts.grams(order: k + 1).forEach { key, _ in table.add(counts.dropFirst(key, order: k + 1), 1) }
+            counts.grams(order: k).forEach { key, c in
+                if counts.first(key, order: k) == counts.startID { table.set(key, c) }
             }
             adjusted[k - 1] = table
         }
@@ -58,7 +57,7 @@ public struct KneserNeyModel: LanguageModel {
         var discounts: [(Double, Double, Double)] = []
         for k in 1...order {
             var n = [0, 0, 0, 0, 0]
-            for a in adjusted[k - 1].values where a <= 4 { n[a] += 1 }
+            adjusted[k - 1].forEach { _, a in if a <= 4 { n[a] += 1 } }
             let y = Double(n[1]) / (Double(n[1]) + 2 * Double(n[2]))
             func d(_ j: Int) -> Double {
                 n[j] > 0 ? Double(j) - Double(j + 1) * y * Double(n[j + 1]) / Double(n[j]) : 0.5
@@ -66,33 +65,38 @@ public struct KneserNeyModel: LanguageModel {
             discounts.append((d(1), d(2), d(3)))
         }
 
-        // Per-context sums and interpolation weights.
-        var contexts = [[UInt128: (total: Double, gamma: Double)]](repeating: [:], count: order)
+        // Per-context sums and interpolation weights: each context gets a slot in `stats`.
+        var contexts = [NGramTable](repeating: NGramTable(), count: order)
+        var contextStats = [[(total: Double, gamma: Double)]](repeating: [], count: order)
         for k in 1...order {
-            var sums: [UInt128: (total: Int, n1: Int, n2: Int, n3: Int)] = [:]
-            for (key, a) in adjusted[k - 1] {
+            var index = NGramTable(minimumCapacity: counts.distinct(order: k) / 2)
+            var sums: [(total: Int, n1: Int, n2: Int, n3: Int)] = []
+            adjusted[k - 1].forEach { key, a in
                 let h = counts.split(key).context
-                var s = sums[h] ?? (0, 0, 0, 0)
-                s.total += a
-                switch a {
-                case 1: s.n1 += 1
-                case 2: s.n2 += 1
-                default: s.n3 += 1
+                let slot: Int
+                if let existing = index[h] { slot = existing } else {
+                    slot = sums.count
+                    index.set(h, slot)
+                    sums.append((0, 0, 0, 0))
                 }
-                sums[h] = s
+                sums[slot].total += a
+                switch a {
+                case 1: sums[slot].n1 += 1
+                case 2: sums[slot].n2 += 1
+                default: sums[slot].n3 += 1
+                }
             }
             let (d1, d2, d3) = discounts[k - 1]
-            var table: [UInt128: (total: Double, gamma: Double)] = [:]
-            table.reserveCapacity(sums.count)
-            for (h, s) in sums {
+            contextStats[k - 1] = sums.map { s in
                 let total = Double(s.total)
-                table[h] = (total, (d1 * Double(s.n1) + d2 * Double(s.n2) + d3 * Double(s.n3)) / total)
+                return (total, (d1 * Double(s.n1) + d2 * Double(s.n2) + d3 * Double(s.n3)) / total)
             }
-            contexts[k - 1] = table
+            contexts[k - 1] = index
         }
         self.adjusted = adjusted
         self.discounts = discounts
         self.contexts = contexts
+        self.contextStats = contextStats
         uniform = 1 / Double(counts.vocabularySize - 1)
     }
 
@@ -113,7 +117,8 @@ public struct KneserNeyModel: LanguageModel {
                 // the context grows one word to the left
                 contextKey |= UInt128(history[history.count - (k - 1)]) << UInt128(counts.bits * (k - 2))
             }
-            guard let h = contexts[k - 1][contextKey] else { break }
+            guard let slot = contexts[k - 1][contextKey] else { break }
+            let h = contextStats[k - 1][slot]
             let a = adjusted[k - 1][contextKey << UInt128(counts.bits) | UInt128(word)] ?? 0
             let seen = a > 0 ? (Double(a) - discount(a, order: k)) / h.total : 0
             p = seen + h.gamma * p

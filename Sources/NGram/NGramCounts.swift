@@ -15,7 +15,7 @@ public struct NGramCounts: Sendable {
     public let endID: Int
     let bits: Int
     /// tables[k - 1]: the raw count of every k-gram seen.
-    let tables: [[UInt128: Int]]
+    let tables: [NGramTable]
     /// The number of predicted tokens counted (words plus one `</s>` per sentence).
     public let tokenCount: Int
 
@@ -33,7 +33,10 @@ public struct NGramCounts: Sendable {
         self.startID = startID
         self.endID = endID
         self.bits = bits
-        var tables = [[UInt128: Int]](repeating: [:], count: order)
+        // Room for every distinct n-gram from the start: at most one per token (and at most
+        // one per id for unigrams), so the tables never have to grow while counting.
+        let tokenBound = sentences.reduce(0) { $0 + $1.count + 2 }
+        var tables = (1...order).map { n in NGramTable(minimumCapacity: n == 1 ? vocabularySize : tokenBound) }
         var tokens = 0
         var line: [Int] = []
         for sentence in sentences {
@@ -50,7 +53,7 @@ public struct NGramCounts: Sendable {
                     key |= UInt128(line[end - n]) << UInt128(bits * (n - 1))
                     // a lone <s> is not an event: it is never predicted
                     if n == 1 && line[end - 1] == startID { continue }
-                    tables[n - 1][key, default: 0] += 1
+                    tables[n - 1].add(key, 1)
                 }
             }
         }
@@ -80,7 +83,7 @@ public struct NGramCounts: Sendable {
     }
 
     /// Every k-gram with its count.
-    func grams(order k: Int) -> Dictionary<UInt128, Int> { tables[k - 1] }
+    func grams(order k: Int) -> NGramTable { tables[k - 1] }
 
     /// The key of the context (first k − 1 ids) and the last id of a k-gram key.
     @inline(__always)

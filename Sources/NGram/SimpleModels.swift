@@ -6,7 +6,7 @@
 public struct MaximumLikelihoodModel: LanguageModel {
     public let counts: NGramCounts
     public let order: Int
-    let contextTotals: [[UInt128: Int]]
+    let contextTotals: [NGramTable]
 
     public init(_ counts: NGramCounts, order: Int) {
         precondition(order >= 1 && order <= counts.order, "order \(order) outside 1…\(counts.order)")
@@ -40,7 +40,7 @@ public struct AddDeltaModel: LanguageModel {
     public let counts: NGramCounts
     public let order: Int
     public let delta: Double
-    let contextTotals: [[UInt128: Int]]
+    let contextTotals: [NGramTable]
     let predictedVocabularySize: Double
 
     public init(_ counts: NGramCounts, order: Int, delta: Double) {
@@ -61,10 +61,8 @@ public struct AddDeltaModel: LanguageModel {
 }
 
 /// count(h) for every context h of order-n n-grams: Σ_w count(h w). Key: the context's ids.
-func contextTotalsOfRawCounts(_ counts: NGramCounts, order n: Int) -> [UInt128: Int] {
-    var totals: [UInt128: Int] = [:]
-    for (key, c) in counts.grams(order: n) {
-        totals[counts.split(key).context, default: 0] += c
-    }
+func contextTotalsOfRawCounts(_ counts: NGramCounts, order n: Int) -> NGramTable {
+    var totals = NGramTable(minimumCapacity: counts.distinct(order: n))
+    counts.grams(order: n).forEach { key, c in totals.add(counts.split(key).context, c) }
     return totals
 }
