@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "NGram", targets: ["NGram"]),
         .executable(name: "Chapter01", targets: ["Chapter01"]),
         .executable(name: "Chapter03", targets: ["Chapter03"]),
+        .executable(name: "Chapter04", targets: ["Chapter04"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +53,14 @@ let package = Package(
             ],
             path: "Chapters/Chapter03",
             swiftSettings: optimizedEverywhere),
+        .executableTarget(
+            name: "Chapter04",
+            dependencies: [
+                "NeuralKit", "TextData", "NGram", "FigureKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter04",
+            swiftSettings: optimizedEverywhere),
 
         // MARK: - Tests
         .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit"]),
@@ -59,5 +68,6 @@ let package = Package(
         .testTarget(name: "FigureKitTests", dependencies: ["FigureKit", "NeuralKit"]),
         .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
+        .testTarget(name: "Chapter04Tests", dependencies: ["Chapter04", "NeuralKit", "TextData"]),
     ]
 )

@@ -42,7 +42,10 @@ public func + <Scalar>(a: Variable<Scalar>, b: Variable<Scalar>) -> Variable<Sca
     var out = av.scalars
     out.withUnsafeMutableBufferPointer { o in
         bv.scalars.withUnsafeBufferPointer { bias in
-            for i in o.indices { o[i] += bias[i % n] }
+            for r in 0..<av.rows {
+                let row = r * n
+                for j in 0..<n { o[row + j] += bias[j] }
+            }
         }
     }
     return a.tape.record("add (bias)", inputs: [a, b], value: Tensor(shape: av.shape, scalars: out)) { g in
@@ -159,16 +162,34 @@ public func softmaxCrossEntropy<Scalar>(logits: Variable<Scalar>, labels: [Int])
     precondition(lv.rank == 2 && lv.rows == labels.count,
                   "softmaxCrossEntropy: logits of shape \(lv.shape) for \(labels.count) labels")
     let n = lv.columns
-    let logProbabilities = rowLogSoftmax(lv)
+    // One pass per row: p = softmax(logits) is kept for the backward pass, and only the
+    // label's log-probability, x[label] − max − log Σ exp(x − max), is needed here.
+    var probabilities = lv.scalars
     var total: Scalar = 0
-    for (i, label) in labels.enumerated() {
-        precondition(label >= 0 && label < n, "softmaxCrossEntropy: label \(label) outside 0..<\(n)")
-        total -= logProbabilities.scalars[i * n + label]
+    probabilities.withUnsafeMutableBufferPointer { p in
+        lv.scalars.withUnsafeBufferPointer { x in
+            for (i, label) in labels.enumerated() {
+                precondition(label >= 0 && label < n, "softmaxCrossEntropy: label \(label) outside 0..<\(n)")
+                let row = i * n
+                var largest = -Scalar.infinity
+                for j in 0..<n { largest = Swift.max(largest, x[row + j]) }
+                var sum: Scalar = 0
+                for j in 0..<n {
+                    let e = Scalar.exp(x[row + j] - largest)
+                    p[row + j] = e
+                    sum += e
+                }
+                let inverse = 1 / sum
+                for j in 0..<n { p[row + j] *= inverse }
+                total -= x[row + label] - largest - Scalar.log(sum)
+            }
+        }
     }
     let batch = Scalar(labels.count)
+    let p = Tensor(shape: lv.shape, scalars: probabilities)
     return logits.tape.record("cross-entropy", inputs: [logits], value: Tensor(total / batch)) { g in
         let scale = g.scalar / batch
-        var dx = logProbabilities.map { Scalar.exp($0) * scale }
+        var dx = p.map { $0 * scale }
         for (i, label) in labels.enumerated() { dx.scalars[i * n + label] -= scale }
         return [dx]
     }

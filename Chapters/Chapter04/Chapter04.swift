@@ -1,0 +1,194 @@
+import ArgumentParser
+import FigureKit
+import Foundation
+import NGram
+import NeuralKit
+import TextData
+
+/*: # Chapter 4 · A fixed-window neural language model
+
+ An n-gram model must have *seen* an n-gram to give it weight, and stores every n-gram it
+ has seen. A neural model instead reads the last few words as vectors and computes a
+ distribution over the whole vocabulary: nothing is ever impossible, and the model's size
+ is fixed by the vocabulary and the layer sizes, not by the corpus. This chapter builds
+ the window model of the slides (Bengio et al. 2003), trains it on the Penn Treebank, and
+ sets it beside the Kneser-Ney models of Chapter 3.
+*/
+@main
+struct Chapter04: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Chapter04", abstract: "A fixed-window neural language model (Bengio et al. 2003).")
+
+    @Option(help: "A folder laid out like the course's shared data (ptb/...). Without it, the bundled sample is used.")
+    var dataDir: String?
+
+    @Option(help: "Seed of the random generator: the same seed gives the same output.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Where the computation-graph figure is written.")
+    var figures = "Figures"
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    @Option(help: "Training epochs (default: 2 on the Penn Treebank, 6 on the sample).")
+    var epochs: Int?
+
+    @Option(help: "Embedding size d.")
+    var embeddingSize = 100
+
+    @Option(help: "Hidden layer size H.")
+    var hiddenSize = 200
+
+    @Option(help: "Adam's learning rate.")
+    var learningRate: Float = 1e-3
+
+    @Option(help: "Dropout on e and h while training.")
+    var dropout = 0.2
+
+    @Option(help: "OpenBLAS threads.")
+    var blasThreads = 2
+
+    @Option(help: "Train on the first this-many percent of the training sentences.")
+    var trainPercent = 100
+
+    @Option(help: "Mini-batch size.")
+    var batchSize = 256
+
+    func run() throws {
+        BLAS.threads = blasThreads
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results = Results()
+        let (train, valid, test, source) = try loadCorpus()
+        let v = train.vocabulary.count
+        say("# Chapter 4 · A fixed-window neural language model\n")
+        say("Corpus: \(source)")
+        say("train \(train.predictedTokenCount) predicted tokens, vocabulary |V| = \(v) ids (with <s> and </s>)")
+
+        /*: ## The parameters do not grow with the corpus
+
+         The model's parameters are E (|V| × d), W (H × 4d), b₁, U (|V| × H) and b₂. The
+         n-gram model of Chapter 3 instead stores every n-gram it saw, so it grows with the
+         text. Counted for a tenth of the training text and for all of it:
+        */
+        let formula = WindowLanguageModel<Float>.parameterCount(vocabularySize: v, embeddingSize: embeddingSize, hiddenSize: hiddenSize)
+        say("\n## Size: parameters of the window model vs n-grams stored by a 5-gram model")
+        say("| training text | predicted tokens | distinct 1–5-grams | window-model parameters |")
+        say("|---|---:|---:|---:|")
+        for fraction in [10, 100] {
+            let part = IndexedCorpus(sentences: Array(train.sentences.prefix(train.sentences.count * fraction / 100))
+                .map { $0.map(train.vocabulary.word) }, vocabulary: train.vocabulary)
+            let grams = NGramCounts(part, order: 5)
+            let stored = (1...5).reduce(0) { $0 + grams.distinct(order: $1) }
+            say("| \(fraction)% | \(part.predictedTokenCount) | \(stored) | \(formula) |")
+            results.ngramsStored["\(fraction)%"] = stored
+        }
+        results.parameterCount = formula
+
+        var generator = SeededGenerator(seed: seed)
+        let model = WindowLanguageModel<Float>(
+            vocabularySize: v, embeddingSize: embeddingSize, hiddenSize: hiddenSize, using: &generator)
+        say("Counted in the model: \(model.parameters.parameterCount()) = |V|·d + H·4d + H + |V|·H + |V| "
+            + "= \(v)·\(embeddingSize) + \(hiddenSize)·\(4 * embeddingSize) + \(hiddenSize) + \(v)·\(hiddenSize) + \(v)")
+
+        let used = IndexedCorpus(sentences: Array(train.sentences.prefix(train.sentences.count * trainPercent / 100))
+            .map { $0.map(train.vocabulary.word) }, vocabulary: train.vocabulary)
+        let trainWindows = Windows(used), validWindows = Windows(valid), testWindows = Windows(test)
+        let epochs = self.epochs ?? (dataDir == nil ? 6 : 2)
+        say("\n## Training (\(epochs) epochs on \(trainWindows.count) windows, batches of \(batchSize), Adam \(learningRate), dropout \(dropout))")
+        let trainStart = clock.now
+        let evaluationSeconds = try Chapter04Training.run(model, trainWindows, validWindows, epochs: epochs, batchSize: batchSize,
+                                  learningRate: learningRate, dropout: dropout, generator: &generator,
+                                  clock: clock, start: trainStart)
+        // training time alone (the per-epoch validation is not counted)
+        let trainSeconds = (clock.now - trainStart).seconds - evaluationSeconds
+        results.trainSeconds = trainSeconds
+        results.wordsPerSecond = Double(trainWindows.count * epochs) / trainSeconds
+        results.validPerplexity = exp(meanCrossEntropy(model, validWindows))
+        results.testPerplexity = exp(meanCrossEntropy(model, testWindows))
+
+        /*: ## Beside the n-gram models
+
+         The same test text, the same boundaries (every word and one `</s>` per sentence
+         predicted), so the perplexities compare directly.
+        */
+        let counts = NGramCounts(train, order: 5)
+        let kn3 = perplexity(of: KneserNeyModel(counts, order: 3), on: test.sentences).perplexity
+        let kn5 = perplexity(of: KneserNeyModel(counts, order: 5), on: test.sentences).perplexity
+        say("\n| model (test set) | perplexity |")
+        say("|---|---:|")
+        say(String(format: "| fixed-window neural LM (4 words of context), this chapter | %.1f |", results.testPerplexity))
+        say(String(format: "| Kneser-Ney trigram (Chapter 3) | %.1f |", kn3))
+        say(String(format: "| Kneser-Ney 5-gram (Chapter 3) | %.1f |", kn5))
+        say(String(format: "Validation perplexity %.1f. Training: %.1f s, %.0f words per second.",
+                   results.validPerplexity, trainSeconds, results.wordsPerSecond))
+        results.kneserNeyTestPerplexity = ["3": kn3, "5": kn5]
+
+        noZeroProbabilities(model: model, counts: counts, test: test)
+        positionsHaveTheirOwnWeights(model: model, test: test)
+        try renderFigure(model: model, windows: testWindows)
+
+        results.seconds = (clock.now - start).seconds
+        say(String(format: "\nTotal time: %.1f s", results.seconds))
+        if let json {
+            try results.write(to: URL(fileURLWithPath: json))
+            say("Results written to \(json)")
+        }
+    }
+
+    func loadCorpus() throws -> (IndexedCorpus, IndexedCorpus, IndexedCorpus, String) {
+        if let dataDir {
+            let data = DataDirectory(dataDir)
+            let train = try IndexedCorpus(data.ptbTrain)
+            return (train, try IndexedCorpus(data.ptbValid, vocabulary: train.vocabulary),
+                    try IndexedCorpus(data.ptbTest, vocabulary: train.vocabulary), "Penn Treebank, \(data.root.path)/ptb")
+        }
+        let train = try IndexedCorpus(SampleData.url("lm-sample.train.txt"))
+        return (train, try IndexedCorpus(SampleData.url("lm-sample.valid.txt"), vocabulary: train.vocabulary),
+                try IndexedCorpus(SampleData.url("lm-sample.test.txt"), vocabulary: train.vocabulary),
+                "the bundled sample (use --data-dir for the Penn Treebank)")
+    }
+
+    func renderFigure(model: WindowLanguageModel<Float>, windows: Windows) throws {
+        let tape = Tape<Float>()
+        let loss = softmaxCrossEntropy(logits: model.logits(Array(windows.contexts[0..<4]), on: tape),
+                                       labels: [windows.targets[0]])
+        let graph = ComputationGraph(tape: tape, output: loss,
+                                     title: "Fixed-window neural LM: ŷ = softmax(U tanh(W [e1; e2; e3; e4] + b1) + b2)")
+        let urls = try GraphvizRenderer.render(graph, to: URL(fileURLWithPath: figures, isDirectory: true),
+                                               name: "chapter04-window-lm")
+        say("\nFigure: " + urls.map(\.relativePath).joined(separator: ", "))
+    }
+}
+
+enum Chapter04Training {
+    static func run(
+        _ model: WindowLanguageModel<Float>, _ trainWindows: Windows, _ validWindows: Windows, epochs: Int,
+        batchSize: Int, learningRate: Float, dropout: Double, generator: inout SeededGenerator, clock: ContinuousClock,
+        start: ContinuousClock.Instant
+    ) throws -> Double {
+        var evaluationSeconds = 0.0
+        try train(model, on: trainWindows,
+                  settings: TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout),
+                  using: &generator) { epoch, loss in
+            let seconds = (clock.now - start).seconds - evaluationSeconds
+            let evaluationStart = clock.now
+            let validCrossEntropy = meanCrossEntropy(model, validWindows)
+            evaluationSeconds += (clock.now - evaluationStart).seconds
+            say(String(format: "epoch %d  train loss J = %.3f (exp J = %.1f)  valid perplexity %.1f  %.0f s training  %.0f words/s",
+                       epoch, loss, exp(loss), exp(validCrossEntropy), seconds,
+                       Double(trainWindows.count * epoch) / seconds))
+        }
+        return evaluationSeconds
+    }
+}
+
+/// Prints a line at once (unbuffered), so progress shows up live in a pipe or a log file.
+func say(_ line: String) {
+    FileHandle.standardOutput.write((line + "\n").data(using: .utf8)!)
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

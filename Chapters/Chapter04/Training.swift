@@ -1,0 +1,78 @@
+import Foundation
+import NeuralKit
+
+/*: ## Training and perplexity
+
+ The loss is the mean cross-entropy of the true next word, J = −(1/B) Σ log ŷ[target];
+ its exponential over a whole text is the perplexity, so a chapter can print both and
+ they must agree. Training is plain mini-batch Adam on shuffled windows.
+*/
+enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(epoch: Int, step: Int)
+    var description: String {
+        switch self {
+        case .nonFiniteLoss(let epoch, let step):
+            return "training stopped: the loss became NaN or infinite at epoch \(epoch), step \(step); try a smaller --learning-rate"
+        }
+    }
+}
+
+struct TrainingSettings {
+    var epochs = 1
+    var batchSize = 256
+    var learningRate: Float = 1e-3
+    var dropout = 0.0
+}
+
+/// Mean cross-entropy (natural log) of `model` over `windows`, in batches.
+func meanCrossEntropy(_ model: WindowLanguageModel<Float>, _ windows: Windows, batchSize: Int = 1024) -> Double {
+    let w = WindowLanguageModel<Float>.window
+    var total = 0.0
+    for start in stride(from: 0, to: windows.count, by: batchSize) {
+        let end = min(start + batchSize, windows.count)
+        let loss = softmaxCrossEntropy(
+            logits: model.logits(Array(windows.contexts[(start * w)..<(end * w)]), on: Tape()),
+            labels: Array(windows.targets[start..<end]))
+        total += Double(loss.value.scalar) * Double(end - start)
+    }
+    return total / Double(windows.count)
+}
+
+/// Trains with Adam; calls `afterEpoch(epoch, mean training loss, seconds so far)`.
+func train(
+    _ model: WindowLanguageModel<Float>, on windows: Windows, settings: TrainingSettings,
+    using generator: inout SeededGenerator, afterEpoch: (Int, Double) throws -> Void = { _, _ in }
+) throws {
+    let w = WindowLanguageModel<Float>.window
+    var optimizer = Adam<Float>(learningRate: settings.learningRate)
+    let parameters = model.parameters
+    var order = Array(0..<windows.count)
+    let steps = (windows.count + settings.batchSize - 1) / settings.batchSize
+    for epoch in 1...max(1, settings.epochs) where settings.epochs > 0 {
+        generator.shuffle(&order)
+        var progress = ProgressBar("epoch \(epoch)/\(settings.epochs)", total: steps)
+        var total = 0.0
+        for step in 0..<steps {
+            let batch = order[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, order.count)]
+            var contexts: [Int] = []
+            contexts.reserveCapacity(batch.count * w)
+            for i in batch { contexts += windows.contexts[(i * w)..<((i + 1) * w)] }
+            let targets = batch.map { windows.targets[$0] }
+            let value: Double = {  // the tape ends here, before the optimizer writes
+                let tape = Tape<Float>()
+                let loss = softmaxCrossEntropy(
+                    logits: model.logits(contexts, on: tape, dropout: settings.dropout, using: &generator), labels: targets)
+                tape.backward(from: loss)
+                return Double(loss.value.scalar)
+            }()
+            guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1) }
+            optimizer.step(parameters)
+            parameters.zeroGradients()
+            total += value * Double(batch.count)
+            progress.update(step + 1, status: String(format: "loss %.3f  ppl %.0f", total / Double((step + 1) * settings.batchSize),
+                                                    exp(total / Double((step + 1) * settings.batchSize))))
+        }
+        progress.finish()
+        try afterEpoch(epoch, total / Double(windows.count))
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import NeuralKit
+import TextData
+import XCTest
+@testable import Chapter04
+
+final class Chapter04Tests: XCTestCase {
+    static let sample = try! IndexedCorpus(SampleData.url("lm-sample.train.txt"))
+
+    func testGradientCheckOfTheWholeModel() {
+        var generator = SeededGenerator(seed: 3)
+        let model = WindowLanguageModel<Double>(vocabularySize: 7, embeddingSize: 3, hiddenSize: 4, using: &generator)
+        model.hidden.bias!.value = .uniform([4], bound: 0.5, using: &generator)
+        model.output.bias!.value = .uniform([7], bound: 0.5, using: &generator)
+        let contexts = [1, 2, 3, 4, 0, 0, 1, 2, 6, 5, 5, 1]  // three windows; word 5 twice in one
+        let result = gradientCheck(model.parameters) { tape in
+            softmaxCrossEntropy(logits: model.logits(contexts, on: tape), labels: [3, 6, 0])
+        }
+        XCTAssertEqual(result.errors.map(\.name), ["lm.E", "lm.W", "lm.b1", "lm.U", "lm.b2"])
+        XCTAssertLessThan(result.maxRelativeError, 1e-6)
+    }
+
+    func testDistributionsArePositiveAndSumToOne() {
+        var generator = SeededGenerator(seed: 1)
+        let v = Self.sample.vocabulary.count
+        let model = WindowLanguageModel<Float>(vocabularySize: v, embeddingSize: 8, hiddenSize: 16, using: &generator)
+        let windows = Windows(Self.sample)
+        let y = model.distribution(Array(windows.contexts[0..<(4 * 5)]))
+        XCTAssertEqual(y.shape, [5, v])
+        for r in 0..<5 {
+            var total = 0.0
+            for c in 0..<v {
+                XCTAssertGreaterThan(y[r, c], 0)
+                total += Double(y[r, c])
+            }
+            XCTAssertEqual(total, 1, accuracy: 1e-5)
+        }
+    }
+
+    func testParameterCountByFormulaAndIndependentOfTheCorpus() {
+        for (v, d, h) in [(10, 3, 5), (101, 16, 32)] {
+            var generator = SeededGenerator(seed: 2)
+            let model = WindowLanguageModel<Float>(vocabularySize: v, embeddingSize: d, hiddenSize: h, using: &generator)
+            // E: v×d, W: h×4d, b1: h, U: v×h, b2: v
+            let byHand = v * d + h * 4 * d + h + v * h + v
+            XCTAssertEqual(model.parameters.parameterCount(), byHand)
+            XCTAssertEqual(WindowLanguageModel<Float>.parameterCount(vocabularySize: v, embeddingSize: d, hiddenSize: h), byHand)
+        }
+    }
+
+    func testWindowsCoverEveryPredictedTokenWithStartPadding() {
+        let windows = Windows(Self.sample)
+        XCTAssertEqual(windows.count, Self.sample.predictedTokenCount)
+        let s = Self.sample.startID
+        XCTAssertEqual(Array(windows.contexts[0..<4]), [s, s, s, s])
+        XCTAssertEqual(windows.targets[0], Self.sample.sentences[0][0])
+        XCTAssertEqual(Array(windows.contexts[4..<8]), [s, s, s, Self.sample.sentences[0][0]])
+    }
+
+    /// exp of the mean cross-entropy equals the perplexity summed token by token.
+    func testPerplexityIsExpOfTheLoss() {
+        var generator = SeededGenerator(seed: 4)
+        let model = WindowLanguageModel<Float>(
+            vocabularySize: Self.sample.vocabulary.count, embeddingSize: 8, hiddenSize: 16, using: &generator)
+        let windows = Windows(Self.sample)
+        var logSum = 0.0
+        for i in 0..<windows.count {
+            let y = model.distribution(Array(windows.contexts[(4 * i)..<(4 * i + 4)]))
+            logSum += log(Double(y.scalars[windows.targets[i]]))
+        }
+        let tokenByToken = exp(-logSum / Double(windows.count))
+        XCTAssertEqual(exp(meanCrossEntropy(model, windows)), tokenByToken, accuracy: tokenByToken * 1e-4)
+    }
+
+    func testTrainingLowersValidationPerplexity() throws {
+        let valid = try IndexedCorpus(SampleData.url("lm-sample.valid.txt"), vocabulary: Self.sample.vocabulary)
+        var generator = SeededGenerator(seed: 5)
+        let model = WindowLanguageModel<Float>(
+            vocabularySize: Self.sample.vocabulary.count, embeddingSize: 16, hiddenSize: 32, using: &generator)
+        let before = exp(meanCrossEntropy(model, Windows(valid)))
+        try train(model, on: Windows(Self.sample), settings: TrainingSettings(epochs: 2, batchSize: 64), using: &generator)
+        let after = exp(meanCrossEntropy(model, Windows(valid)))
+        XCTAssertGreaterThan(before, 50)  // untrained: near |V| = 80
+        XCTAssertLessThan(after, before / 5)
+    }
+}
