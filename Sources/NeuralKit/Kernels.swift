@@ -111,11 +111,10 @@ func rowSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             let base = r * n
             var largest = -Scalar.infinity
             for j in 0..<n { largest = Swift.max(largest, o[base + j]) }
+            for j in 0..<n { o[base + j] -= largest }
+            Scalar.exponentiate(UnsafeMutableBufferPointer(rebasing: o[base..<(base + n)]))
             var total: Scalar = 0
-            for j in 0..<n {
-                o[base + j] = Scalar.exp(o[base + j] - largest)
-                total += o[base + j]
-            }
+            for j in 0..<n { total += o[base + j] }
             for j in 0..<n { o[base + j] /= total }
         }
     }

@@ -173,12 +173,10 @@ public func softmaxCrossEntropy<Scalar>(logits: Variable<Scalar>, labels: [Int])
                 let row = i * n
                 var largest = -Scalar.infinity
                 for j in 0..<n { largest = Swift.max(largest, x[row + j]) }
+                for j in 0..<n { p[row + j] = x[row + j] - largest }
+                Scalar.exponentiate(UnsafeMutableBufferPointer(rebasing: p[row..<(row + n)]))
                 var sum: Scalar = 0
-                for j in 0..<n {
-                    let e = Scalar.exp(x[row + j] - largest)
-                    p[row + j] = e
-                    sum += e
-                }
+                for j in 0..<n { sum += p[row + j] }
                 let inverse = 1 / sum
                 for j in 0..<n { p[row + j] *= inverse }
                 total -= x[row + label] - largest - Scalar.log(sum)

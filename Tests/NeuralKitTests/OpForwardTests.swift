@@ -84,3 +84,27 @@ final class OpForwardTests: XCTestCase {
 }
 
 import Foundation
+
+final class ExponentialTests: XCTestCase {
+    /// The vectorized Float exp against libm's double-precision exp, over the range that
+    /// softmax feeds it (x − max ≤ 0) and beyond.
+    func testFloatExponentialIsWithinTwoMillionthsOfARelativeError() {
+        var xs: [Float] = stride(from: -87.0, through: 88.0, by: 0.0137).map { Float($0) }
+        xs += [0, -0.0, 1, -1, 1e-7, -1e-7]
+        var ys = xs
+        ys.withUnsafeMutableBufferPointer { Float.exponentiate($0) }
+        var worst = 0.0
+        for (x, y) in zip(xs, ys) {
+            let exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(y) - exact) / exact)
+        }
+        XCTAssertLessThan(worst, 2e-7)
+        var tiny: [Float] = [-200, -1000, -.infinity]
+        tiny.withUnsafeMutableBufferPointer { Float.exponentiate($0) }
+        XCTAssertTrue(tiny.allSatisfy { $0 >= 0 && $0 < 1e-37 })
+        var nan: [Float] = [.nan, 0]
+        nan.withUnsafeMutableBufferPointer { Float.exponentiate($0) }
+        XCTAssertTrue(nan[0].isNaN)
+        XCTAssertEqual(nan[1], 1)
+    }
+}
