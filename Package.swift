@@ -35,12 +35,15 @@ let package = Package(
         .target(name: "TextData", resources: [.copy("Samples")], swiftSettings: optimizedEverywhere),
         .target(name: "FigureKit", dependencies: ["CGraphviz", "NeuralKit"]),
         .target(name: "NGram", dependencies: ["TextData"], swiftSettings: optimizedEverywhere),
+        .target(
+            name: "ChapterKit",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: - Chapters
         .executableTarget(
             name: "Chapter01",
             dependencies: [
-                "NeuralKit", "TextData", "FigureKit",
+                "NeuralKit", "TextData", "FigureKit", "ChapterKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Chapter01",
@@ -48,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "Chapter03",
             dependencies: [
-                "NGram", "TextData", "NeuralKit",
+                "NGram", "TextData", "NeuralKit", "ChapterKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Chapter03",
@@ -56,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "Chapter04",
             dependencies: [
-                "NeuralKit", "TextData", "NGram", "FigureKit",
+                "NeuralKit", "TextData", "NGram", "FigureKit", "ChapterKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Chapter04",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChapterKit
 import FigureKit
 import Foundation
 import NeuralKit
@@ -23,17 +24,7 @@ struct Chapter01: ParsableCommand {
         commandName: "Chapter01",
         abstract: "Named-entity recognition by window classification (binary and softmax).")
 
-    @Option(help: "A folder laid out like the course's shared data (conll2003/iob1/...). Without it, the bundled sample is used.")
-    var dataDir: String?
-
-    @Option(help: "Seed of the random generator: the same seed gives the same output.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Where the computation-graph figures are written.")
-    var figures = "Figures"
-
-    @Option(help: "Write the results as JSON to this file.")
-    var json: String?
+    @OptionGroup var options: ChapterOptions
 
     @Option(help: "Training epochs on CoNLL-2003 (with --data-dir).")
     var epochs = 6
@@ -60,22 +51,15 @@ struct Chapter01: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var results = try walkThroughSample()
-        if let dataDir {
+        if let dataDir = options.dataDir {
             results.conll = try trainOnCoNLL(DataDirectory(dataDir))
         }
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json {
-            try results.write(to: URL(fileURLWithPath: json))
-            say("Results written to \(json)")
-        }
+        if let json = options.json { try writeResults(results, to: json) }
     }
 }
 
-/// Prints a line at once (unbuffered), so progress shows up live in a pipe or a log file.
-func say(_ line: String) {
-    FileHandle.standardOutput.write((line + "\n").data(using: .utf8)!)
-}
 
 /// Entity tags in IOB2 (every entity starts with B-): the softmax classifier's C = 9 classes.
 enum NERTags {
@@ -86,9 +70,6 @@ enum NERTags {
     static func ids(_ tags: [String]) -> [Int] { iob2Tags(tags).map { index[$0]! } }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}
 
 extension Chapter01 {
     /*: ## 1. The slides' example, on the bundled sample
@@ -111,7 +92,7 @@ extension Chapter01 {
         say("Sentence:  \(example.joined(separator: " "))")
         say("Window of ±\(WindowFeatures.halfWidth) centred on \"Paris\":  [\(window.joined(separator: "  "))]")
 
-        var generator = SeededGenerator(seed: seed)
+        var generator = SeededGenerator(seed: options.seed)
         var sizes = WindowClassifier<Float>.Sizes(
             words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count, hidden: hidden, classes: 1)
         let binary = WindowClassifier<Float>(sizes, using: &generator)
@@ -161,7 +142,7 @@ extension Chapter01 {
          far below anything a bug would leave.
         */
         say("\n## Gradient check of J (central differences, Double, relative error per parameter)")
-        let check = gradientCheckOfJ(features: features, window: parisWindow, seed: seed)
+        let check = gradientCheckOfJ(features: features, window: parisWindow, seed: options.seed)
         for (name, error) in check.errors {
             say("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(formatScientific(error))")
         }
@@ -206,7 +187,7 @@ extension Chapter01 {
     }
 
     func renderFigures(binary: WindowClassifier<Float>, tagger: WindowClassifier<Float>, window: WindowBatch) throws {
-        let directory = URL(fileURLWithPath: figures, isDirectory: true)
+        let directory = URL(fileURLWithPath: options.figures, isDirectory: true)
         let tape = Tape<Float>()
         let j = sigmoid(binary.scores(window, on: tape))
         let binaryGraph = ComputationGraph(tape: tape, output: j, title: "Binary window classifier: J = σ(uᵀ tanh(Wx + b))")

@@ -1,3 +1,4 @@
+import ChapterKit
 import Foundation
 import NeuralKit
 import TextData
@@ -28,7 +29,7 @@ extension Chapter01 {
         say("train \(trainSet.count) sentences, dev \(dev.count), test \(test.count); "
               + "\(features.words.count) word and \(features.suffixes.count) suffix vectors")
 
-        var generator = SeededGenerator(seed: seed &+ 1)
+        var generator = SeededGenerator(seed: options.seed &+ 1)
         let sizes = WindowClassifier<Float>.Sizes(
             words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count, hidden: hidden, classes: NERTags.all.count)
         let model = WindowClassifier<Float>(sizes, using: &generator)

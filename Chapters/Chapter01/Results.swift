@@ -49,11 +49,4 @@ struct Results: Encodable {
         try c.encodeIfPresent(conll?.testF1, forKey: .testF1)
         try c.encode(seconds, forKey: .seconds)
     }
-
-    func write(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        try encoder.encode(self).write(to: url)
-    }
 }

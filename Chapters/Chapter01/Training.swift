@@ -1,3 +1,4 @@
+import ChapterKit
 import Foundation
 import NeuralKit
 
@@ -9,18 +10,6 @@ import NeuralKit
  Adam move every parameter. The order of the windows is reshuffled each epoch with the
  seeded generator, so the same seed gives the same model, bit for bit.
 */
-
-enum TrainingError: Error, CustomStringConvertible {
-    case nonFiniteLoss(epoch: Int, step: Int)
-
-    var description: String {
-        switch self {
-        case .nonFiniteLoss(let epoch, let step):
-            return "training stopped: the loss became NaN or infinite at epoch \(epoch), step \(step); "
-                + "try a smaller --learning-rate"
-        }
-    }
-}
 
 struct TrainingSettings {
     var epochs = 5

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChapterKit
 import Foundation
 import NGram
 import NeuralKit
@@ -25,17 +26,7 @@ struct Chapter03: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "Chapter03", abstract: "n-gram language models: counting, sparsity, smoothing, perplexity.")
 
-    @Option(help: "A folder laid out like the course's shared data (ptb/...). Without it, the bundled sample is used.")
-    var dataDir: String?
-
-    @Option(help: "Seed of the random generator used to sample text.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Unused by this chapter (it draws no graph); accepted for the common interface.")
-    var figures = "Figures"
-
-    @Option(help: "Write the results as JSON to this file.")
-    var json: String?
+    @OptionGroup var options: ChapterOptions
 
     @Option(help: "The highest n-gram order.")
     var order = 5
@@ -71,18 +62,15 @@ struct Chapter03: ParsableCommand {
 
         sparsity(counts: counts, test: test)
         nextWords(counts: counts, kneserNey: kneserNey, corpus: train)
-        generate(kneserNey: KneserNeyModel(counts, order: min(3, order)), corpus: train, seed: seed)
+        generate(kneserNey: KneserNeyModel(counts, order: min(3, order)), corpus: train, seed: options.seed)
         results.testPerplexity = perplexityTable(counts: counts, valid: valid, test: test, results: &results)
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json {
-            try results.write(to: URL(fileURLWithPath: json))
-            say("Results written to \(json)")
-        }
+        if let json = options.json { try writeResults(results, to: json) }
     }
 
     func loadCorpus() throws -> (IndexedCorpus, IndexedCorpus, IndexedCorpus, String) {
-        if let dataDir {
+        if let dataDir = options.dataDir {
             let data = DataDirectory(dataDir)
             let train = try IndexedCorpus(data.ptbTrain)
             return (train, try IndexedCorpus(data.ptbValid, vocabulary: train.vocabulary),
@@ -96,11 +84,4 @@ struct Chapter03: ParsableCommand {
     }
 }
 
-/// Prints a line at once (unbuffered), so progress shows up live in a pipe or a log file.
-func say(_ line: String) {
-    FileHandle.standardOutput.write((line + "\n").data(using: .utf8)!)
-}
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

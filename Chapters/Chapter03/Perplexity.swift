@@ -1,3 +1,4 @@
+import ChapterKit
 import Foundation
 import NGram
 import TextData
@@ -59,13 +60,4 @@ struct Results: Encodable {
     var trainSeconds = 0.0
     var seconds = 0.0
     var anchorKneserNey5 = 141.2
-
-    func write(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        try encoder.encode(self).write(to: url)
-    }
 }

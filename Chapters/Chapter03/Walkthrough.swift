@@ -1,3 +1,4 @@
+import ChapterKit
 import NGram
 import NeuralKit
 import TextData

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChapterKit
 import FigureKit
 import Foundation
 import NGram
@@ -19,17 +20,7 @@ struct Chapter04: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "Chapter04", abstract: "A fixed-window neural language model (Bengio et al. 2003).")
 
-    @Option(help: "A folder laid out like the course's shared data (ptb/...). Without it, the bundled sample is used.")
-    var dataDir: String?
-
-    @Option(help: "Seed of the random generator: the same seed gives the same output.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Where the computation-graph figure is written.")
-    var figures = "Figures"
-
-    @Option(help: "Write the results as JSON to this file.")
-    var json: String?
+    @OptionGroup var options: ChapterOptions
 
     @Option(help: "Training epochs (default: 2 on the Penn Treebank, 6 on the sample).")
     var epochs: Int?
@@ -86,7 +77,7 @@ struct Chapter04: ParsableCommand {
         }
         results.parameterCount = formula
 
-        var generator = SeededGenerator(seed: seed)
+        var generator = SeededGenerator(seed: options.seed)
         let model = WindowLanguageModel<Float>(
             vocabularySize: v, embeddingSize: embeddingSize, hiddenSize: hiddenSize, using: &generator)
         say("Counted in the model: \(model.parameters.parameterCount()) = |V|·d + H·4d + H + |V|·H + |V| "
@@ -95,7 +86,7 @@ struct Chapter04: ParsableCommand {
         let used = IndexedCorpus(sentences: Array(train.sentences.prefix(train.sentences.count * trainPercent / 100))
             .map { $0.map(train.vocabulary.word) }, vocabulary: train.vocabulary)
         let trainWindows = Windows(used), validWindows = Windows(valid), testWindows = Windows(test)
-        let epochs = self.epochs ?? (dataDir == nil ? 6 : 2)
+        let epochs = self.epochs ?? (options.dataDir == nil ? 6 : 2)
         say("\n## Training (\(epochs) epochs on \(trainWindows.count) windows, batches of \(batchSize), Adam \(learningRate), dropout \(dropout))")
         let trainStart = clock.now
         let evaluationSeconds = try Chapter04Training.run(model, trainWindows, validWindows, epochs: epochs, batchSize: batchSize,
@@ -131,14 +122,11 @@ struct Chapter04: ParsableCommand {
 
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json {
-            try results.write(to: URL(fileURLWithPath: json))
-            say("Results written to \(json)")
-        }
+        if let json = options.json { try writeResults(results, to: json) }
     }
 
     func loadCorpus() throws -> (IndexedCorpus, IndexedCorpus, IndexedCorpus, String) {
-        if let dataDir {
+        if let dataDir = options.dataDir {
             let data = DataDirectory(dataDir)
             let train = try IndexedCorpus(data.ptbTrain)
             return (train, try IndexedCorpus(data.ptbValid, vocabulary: train.vocabulary),
@@ -156,7 +144,7 @@ struct Chapter04: ParsableCommand {
                                        labels: [windows.targets[0]])
         let graph = ComputationGraph(tape: tape, output: loss,
                                      title: "Fixed-window neural LM: ŷ = softmax(U tanh(W [e1; e2; e3; e4] + b1) + b2)")
-        let urls = try GraphvizRenderer.render(graph, to: URL(fileURLWithPath: figures, isDirectory: true),
+        let urls = try GraphvizRenderer.render(graph, to: URL(fileURLWithPath: options.figures, isDirectory: true),
                                                name: "chapter04-window-lm")
         say("\nFigure: " + urls.map(\.relativePath).joined(separator: ", "))
     }
@@ -184,11 +172,4 @@ enum Chapter04Training {
     }
 }
 
-/// Prints a line at once (unbuffered), so progress shows up live in a pipe or a log file.
-func say(_ line: String) {
-    FileHandle.standardOutput.write((line + "\n").data(using: .utf8)!)
-}
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

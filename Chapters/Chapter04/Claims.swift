@@ -1,3 +1,4 @@
+import ChapterKit
 import Foundation
 import NGram
 import NeuralKit
@@ -65,11 +66,4 @@ struct Results: Encodable {
     var ngramsStored: [String: Int] = [:]
     var kneserNeyTestPerplexity: [String: Double] = [:]
     var seconds = 0.0
-
-    func write(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        try encoder.encode(self).write(to: url)
-    }
 }

@@ -1,3 +1,4 @@
+import ChapterKit
 import Foundation
 import NeuralKit
 
@@ -7,16 +8,6 @@ import NeuralKit
  its exponential over a whole text is the perplexity, so a chapter can print both and
  they must agree. Training is plain mini-batch Adam on shuffled windows.
 */
-enum TrainingError: Error, CustomStringConvertible {
-    case nonFiniteLoss(epoch: Int, step: Int)
-    var description: String {
-        switch self {
-        case .nonFiniteLoss(let epoch, let step):
-            return "training stopped: the loss became NaN or infinite at epoch \(epoch), step \(step); try a smaller --learning-rate"
-        }
-    }
-}
-
 struct TrainingSettings {
     var epochs = 1
     var batchSize = 256
