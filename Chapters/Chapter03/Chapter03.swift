@@ -38,7 +38,8 @@ struct Chapter03: ParsableCommand {
         say("# Chapter 3 · n-gram language models\n")
         slidesExample()
 
-        let (train, valid, test, source) = try loadCorpus()
+        let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
+        let (train, valid, test, source) = (splits.train, splits.valid, splits.test, splits.source)
         say("\n## The corpus: \(source)")
         say("train \(train.sentences.count) sentences, \(train.predictedTokenCount) predicted tokens "
             + "(words + one </s> per sentence); vocabulary \(train.vocabulary.count - 2) words + <s>, </s>; "
@@ -67,20 +68,6 @@ struct Chapter03: ParsableCommand {
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
         if let json = options.json { try writeResults(results, to: json) }
-    }
-
-    func loadCorpus() throws -> (IndexedCorpus, IndexedCorpus, IndexedCorpus, String) {
-        if let dataDir = options.dataDir {
-            let data = DataDirectory(dataDir)
-            let train = try IndexedCorpus(data.ptbTrain)
-            return (train, try IndexedCorpus(data.ptbValid, vocabulary: train.vocabulary),
-                    try IndexedCorpus(data.ptbTest, vocabulary: train.vocabulary),
-                    "Penn Treebank (Mikolov's LM version), \(data.root.path)/ptb")
-        }
-        let train = try IndexedCorpus(SampleData.url("lm-sample.train.txt"))
-        return (train, try IndexedCorpus(SampleData.url("lm-sample.valid.txt"), vocabulary: train.vocabulary),
-                try IndexedCorpus(SampleData.url("lm-sample.test.txt"), vocabulary: train.vocabulary),
-                "the bundled sample (made-up sentences; use --data-dir for the Penn Treebank)")
     }
 }
 

@@ -51,7 +51,8 @@ struct Chapter04: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var results = Results()
-        let (train, valid, test, source) = try loadCorpus()
+        let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
+        let (train, valid, test, source) = (splits.train, splits.valid, splits.test, splits.source)
         let v = train.vocabulary.count
         say("# Chapter 4 · A fixed-window neural language model\n")
         say("Corpus: \(source)")
@@ -123,19 +124,6 @@ struct Chapter04: ParsableCommand {
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
         if let json = options.json { try writeResults(results, to: json) }
-    }
-
-    func loadCorpus() throws -> (IndexedCorpus, IndexedCorpus, IndexedCorpus, String) {
-        if let dataDir = options.dataDir {
-            let data = DataDirectory(dataDir)
-            let train = try IndexedCorpus(data.ptbTrain)
-            return (train, try IndexedCorpus(data.ptbValid, vocabulary: train.vocabulary),
-                    try IndexedCorpus(data.ptbTest, vocabulary: train.vocabulary), "Penn Treebank, \(data.root.path)/ptb")
-        }
-        let train = try IndexedCorpus(SampleData.url("lm-sample.train.txt"))
-        return (train, try IndexedCorpus(SampleData.url("lm-sample.valid.txt"), vocabulary: train.vocabulary),
-                try IndexedCorpus(SampleData.url("lm-sample.test.txt"), vocabulary: train.vocabulary),
-                "the bundled sample (use --data-dir for the Penn Treebank)")
     }
 
     func renderFigure(model: WindowLanguageModel<Float>, windows: Windows) throws {

@@ -37,3 +37,30 @@ public struct IndexedCorpus: Sendable {
     /// Predicted tokens: every word plus one `</s>` per sentence.
     public var predictedTokenCount: Int { sentences.reduce(0) { $0 + $1.count + 1 } }
 }
+
+/// The train / validation / test texts a language-model chapter uses: the Penn Treebank
+/// from a data directory, or the bundled sample without one. The vocabulary is built from
+/// train; the other two map unseen words to `<unk>`.
+public struct LanguageModellingSplits: Sendable {
+    public let train: IndexedCorpus
+    public let valid: IndexedCorpus
+    public let test: IndexedCorpus
+    /// Where the text came from, in words.
+    public let source: String
+
+    public init(dataDirectory: String?) throws {
+        let files: (URL, URL, URL)
+        if let dataDirectory {
+            let data = DataDirectory(dataDirectory)
+            files = (data.ptbTrain, data.ptbValid, data.ptbTest)
+            source = "Penn Treebank (Mikolov's LM version), \(data.root.path)/ptb"
+        } else {
+            files = (SampleData.url("lm-sample.train.txt"), SampleData.url("lm-sample.valid.txt"),
+                     SampleData.url("lm-sample.test.txt"))
+            source = "the bundled sample (made-up sentences; use --data-dir for the Penn Treebank)"
+        }
+        train = try IndexedCorpus(files.0)
+        valid = try IndexedCorpus(files.1, vocabulary: train.vocabulary)
+        test = try IndexedCorpus(files.2, vocabulary: train.vocabulary)
+    }
+}
