@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "Chapter03",
             dependencies: [
-                "NGram", "TextData", "NeuralKit", "ChapterKit",
+                "NGram", "TextData", "NeuralKit", "ChapterKit", "FigureKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Chapter03",

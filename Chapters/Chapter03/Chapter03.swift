@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChapterKit
+import FigureKit
 import Foundation
 import NGram
 import NeuralKit
@@ -64,7 +65,11 @@ struct Chapter03: ParsableCommand {
         sparsity(counts: counts, test: test)
         nextWords(counts: counts, kneserNey: kneserNey, corpus: train)
         generate(kneserNey: KneserNeyModel(counts, order: min(3, order)), corpus: train, seed: options.seed)
-        results.testPerplexity = perplexityTable(counts: counts, valid: valid, test: test, results: &results)
+        var plots: [LinePlot] = []
+        results.testPerplexity = perplexityTable(counts: counts, valid: valid, test: test, results: &results, plots: &plots)
+        let url = try plots[0].write(to: URL(fileURLWithPath: options.figures, isDirectory: true),
+                                     name: "chapter03-perplexity-by-order")
+        say("\nFigure: \(url.relativePath)")
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
         if let json = options.json { try writeResults(results, to: json) }

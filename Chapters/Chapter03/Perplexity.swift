@@ -1,4 +1,5 @@
 import ChapterKit
+import FigureKit
 import Foundation
 import NGram
 import TextData
@@ -16,7 +17,7 @@ import TextData
  0 has infinite perplexity. δ for add-δ is chosen on the validation text.
 */
 func perplexityTable(
-    counts: NGramCounts, valid: IndexedCorpus, test: IndexedCorpus, results: inout Results
+    counts: NGramCounts, valid: IndexedCorpus, test: IndexedCorpus, results: inout Results, plots: inout [LinePlot]
 ) -> [String: Double] {
     var table: [String: Double] = [:]
     let orders = Array(2...counts.order)
@@ -47,6 +48,12 @@ func perplexityTable(
     row("backoff (absolute discounting)", "backoff") { BackoffModel(counts, order: $0) }
     row("interpolated Kneser-Ney (modified)", "kneser_ney") { KneserNeyModel(counts, order: $0) }
     results.addDeltaByOrder = Dictionary(uniqueKeysWithValues: deltas.map { ("\($0.key)", $0.value) })
+    plots.append(LinePlot(
+        title: "Test perplexity by n-gram order", xLabel: "order n", yLabel: "perplexity (log scale)",
+        series: [("add-δ", "add_delta"), ("backoff", "backoff"), ("Kneser-Ney", "kneser_ney")].map { name, key in
+            LinePlot.Series(name, orders.map { (Double($0), table["\(key)_\($0)"]!) })
+        },
+        logarithmicY: true))
     say(String(format: "\nPublished: Mikolov et al. 2011 (Interspeech), Kneser-Ney 5-gram on PTB test: %.1f", anchorKneserNey5))
     return table
 }

@@ -87,3 +87,23 @@ final class ComputationGraphTests: XCTestCase {
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     }
 }
+
+final class LinePlotTests: XCTestCase {
+    /// The plot area spans x 70…470 and y 40…365 (SVG y grows downward): the corners of
+    /// the data range land on its corners.
+    func testPointsLandWhereTheAxesSay() {
+        let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y", series: [.init("a", [(1, 1), (2, 3), (3, 5)])])
+        let svg = plot.svg()
+        XCTAssertTrue(svg.contains("points=\"70.00,365.00 270.00,202.50 470.00,40.00\""), svg)
+        XCTAssertEqual(svg, plot.svg())
+    }
+
+    func testLogarithmicAxisSpansWholeDecadesAndDropsInfinities() {
+        let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y",
+                            series: [.init("a", [(2, 10), (3, 100), (4, .infinity)])], logarithmicY: true)
+        let svg = plot.svg()
+        // y from 10¹ to 10²: 10 at the bottom edge, 100 at the top; the infinite point is left out
+        XCTAssertTrue(svg.contains("points=\"70.00,365.00 470.00,40.00\""), svg)
+        XCTAssertTrue(svg.contains(">100<"))
+    }
+}
