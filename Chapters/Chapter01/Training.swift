@@ -55,9 +55,7 @@ func train(
             let value: Double = {
                 let tape = Tape<Float>()
                 let scores = model.scores(batch, on: tape, dropout: settings.dropout, using: &generator)
-                let loss = scores.shape[1] == 1
-                    ? sigmoidCrossEntropy(logits: scores, labels: targets.map(Float.init))
-                    : softmaxCrossEntropy(logits: scores, labels: targets)
+                let loss = classifierLoss(scores, targets)
                 tape.backward(from: loss)
                 return Double(loss.value.scalar)
             }()
@@ -75,6 +73,14 @@ func train(
     return losses
 }
 
+/// The loss a window classifier trains on: the binary cross-entropy of σ(s) for one score
+/// per window, the softmax cross-entropy over the classes otherwise.
+func classifierLoss(_ scores: Variable<Float>, _ targets: [Int]) -> Variable<Float> {
+    scores.shape[1] == 1
+        ? sigmoidCrossEntropy(logits: scores, labels: targets.map(Float.init))
+        : softmaxCrossEntropy(logits: scores, labels: targets)
+}
+
 /// The mean loss of `model` on `windows` without training (same loss as `train`).
 func meanLoss(_ model: WindowClassifier<Float>, windows: WindowBatch, labels: [Int]) -> Double {
     var total = 0.0
@@ -83,10 +89,7 @@ func meanLoss(_ model: WindowClassifier<Float>, windows: WindowBatch, labels: [I
         let tape = Tape<Float>()
         let scores = model.scores(windows.select(range), on: tape)
         let targets = range.map { labels[$0] }
-        let loss = scores.shape[1] == 1
-            ? sigmoidCrossEntropy(logits: scores, labels: targets.map(Float.init))
-            : softmaxCrossEntropy(logits: scores, labels: targets)
-        total += Double(loss.value.scalar) * Double(range.count)
+        total += Double(classifierLoss(scores, targets).value.scalar) * Double(range.count)
     }
     return total / Double(windows.count)
 }

@@ -37,10 +37,11 @@ func perplexityTable(
     row("maximum likelihood", "mle") { MaximumLikelihoodModel(counts, order: $0) }
     var deltas: [Int: Double] = [:]
     for n in orders {
-        deltas[n] = [1, 0.1, 0.01, 0.001, 0.0001].min { a, b in
-            perplexity(of: AddDeltaModel(counts, order: n, delta: a), on: valid.sentences).perplexity
-                < perplexity(of: AddDeltaModel(counts, order: n, delta: b), on: valid.sentences).perplexity
+        let candidates: [Double] = [1, 0.1, 0.01, 0.001, 0.0001]
+        let validation = candidates.map {
+            perplexity(of: AddDeltaModel(counts, order: n, delta: $0), on: valid.sentences).perplexity
         }
+        deltas[n] = candidates[validation.indices.min { validation[$0] < validation[$1] }!]
     }
     row("add-δ (δ by validation: " + orders.map { "\(deltas[$0]!)" }.joined(separator: ", ") + ")", "add_delta") {
         AddDeltaModel(counts, order: $0, delta: deltas[$0]!)

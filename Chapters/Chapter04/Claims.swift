@@ -17,8 +17,8 @@ func noZeroProbabilities(model: WindowLanguageModel<Float>, counts: NGramCounts,
         for t in 4..<line.count {
             let context = Array(line[(t - 4)..<t])
             guard mle.contextCount(context[...]) > 0, counts.count(context + [line[t]]) == 0 else { continue }
-            let p = model.distribution(context).scalars[line[t]]
             let distribution = model.distribution(context).scalars
+            let p = distribution[line[t]]
             say("\n## No zero probabilities")
             say("\"\(context.map(v.word).joined(separator: " ")) \(v.word(line[t]))\" never occurs in training "
                 + "(its context does, \(mle.contextCount(context[...])) times):")

@@ -40,7 +40,7 @@ public struct BackoffModel: LanguageModel {
         root.set(0, 0)
         contexts = [root]
         contextStats = [[(total, 1)]]
-        for k in 2...max(order, 2) where k <= order {
+        for k in stride(from: 2, through: order, by: 1) {
             var index = NGramTable(minimumCapacity: counts.distinct(order: k) / 2)
             var sums: [(total: Int, types: Int, lowerMass: Double)] = []
             counts.grams(order: k).forEach { key, c in

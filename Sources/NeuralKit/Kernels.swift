@@ -80,34 +80,18 @@ func gemm<Scalar: TensorScalar>(
     return Tensor(shape: [m, n], scalars: out)
 }
 
-/// Numerically stable log-softmax of each row: x − max − log Σ exp(x − max).
+/// Softmax of each row, exp(x − max) / Σ exp(x − max) so no exponent overflows, and each
+/// row's log normalizer log Σ exp(x) = max + log Σ exp(x − max). The one kernel behind
+/// softmax, log-softmax and the fused cross-entropy.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
-func rowLogSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+func rowSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> (probabilities: Tensor<Scalar>, logNormalizers: [Scalar]) {
     let n = x.columns
+    let rows = x.count / Swift.max(n, 1)
     var out = x.scalars
+    var logNormalizers = [Scalar](repeating: 0, count: rows)
     out.withUnsafeMutableBufferPointer { o in
-        for r in 0..<(o.count / Swift.max(n, 1)) {
-            let base = r * n
-            var largest = -Scalar.infinity
-            for j in 0..<n { largest = Swift.max(largest, o[base + j]) }
-            var total: Scalar = 0
-            for j in 0..<n { total += Scalar.exp(o[base + j] - largest) }
-            let shift = largest + Scalar.log(total)
-            for j in 0..<n { o[base + j] -= shift }
-        }
-    }
-    return Tensor(shape: x.shape, scalars: out)
-}
-
-/// Softmax of each row: exp(x − max) / Σ exp(x − max), so no exponent overflows.
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
-func rowSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-    let n = x.columns
-    var out = x.scalars
-    out.withUnsafeMutableBufferPointer { o in
-        for r in 0..<(o.count / Swift.max(n, 1)) {
+        for r in 0..<rows {
             let base = r * n
             var largest = -Scalar.infinity
             for j in 0..<n { largest = Swift.max(largest, o[base + j]) }
@@ -115,8 +99,24 @@ func rowSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             Scalar.exponentiate(UnsafeMutableBufferPointer(rebasing: o[base..<(base + n)]))
             var total: Scalar = 0
             for j in 0..<n { total += o[base + j] }
-            for j in 0..<n { o[base + j] /= total }
+            let inverse = 1 / total
+            for j in 0..<n { o[base + j] *= inverse }
+            logNormalizers[r] = largest + Scalar.log(total)
         }
+    }
+    return (Tensor(shape: x.shape, scalars: out), logNormalizers)
+}
+
+/// Numerically stable log-softmax of each row: x − log Σ exp(x), from `rowSoftmax`'s
+/// log normalizers.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func rowLogSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    let n = x.columns
+    let logNormalizers = rowSoftmax(x).logNormalizers
+    var out = x.scalars
+    for r in logNormalizers.indices {
+        for j in 0..<n { out[r * n + j] -= logNormalizers[r] }
     }
     return Tensor(shape: x.shape, scalars: out)
 }

@@ -118,7 +118,7 @@ public func relu<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func softmax<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
-    let y = rowSoftmax(x.value)
+    let y = rowSoftmax(x.value).probabilities
     return x.tape.record("softmax", inputs: [x], value: y) { g in
         let n = y.columns
         var dx = g.scalars
@@ -162,29 +162,15 @@ public func softmaxCrossEntropy<Scalar>(logits: Variable<Scalar>, labels: [Int])
     precondition(lv.rank == 2 && lv.rows == labels.count,
                   "softmaxCrossEntropy: logits of shape \(lv.shape) for \(labels.count) labels")
     let n = lv.columns
-    // One pass per row: p = softmax(logits) is kept for the backward pass, and only the
-    // label's log-probability, x[label] − max − log Σ exp(x − max), is needed here.
-    var probabilities = lv.scalars
+    // p = softmax(logits) is kept for the backward pass; the loss needs only the label's
+    // log-probability, x[label] − log Σ exp(x).
+    let (p, logNormalizers) = rowSoftmax(lv)
     var total: Scalar = 0
-    probabilities.withUnsafeMutableBufferPointer { p in
-        lv.scalars.withUnsafeBufferPointer { x in
-            for (i, label) in labels.enumerated() {
-                precondition(label >= 0 && label < n, "softmaxCrossEntropy: label \(label) outside 0..<\(n)")
-                let row = i * n
-                var largest = -Scalar.infinity
-                for j in 0..<n { largest = Swift.max(largest, x[row + j]) }
-                for j in 0..<n { p[row + j] = x[row + j] - largest }
-                Scalar.exponentiate(UnsafeMutableBufferPointer(rebasing: p[row..<(row + n)]))
-                var sum: Scalar = 0
-                for j in 0..<n { sum += p[row + j] }
-                let inverse = 1 / sum
-                for j in 0..<n { p[row + j] *= inverse }
-                total -= x[row + label] - largest - Scalar.log(sum)
-            }
-        }
+    for (i, label) in labels.enumerated() {
+        precondition(label >= 0 && label < n, "softmaxCrossEntropy: label \(label) outside 0..<\(n)")
+        total -= lv.scalars[i * n + label] - logNormalizers[i]
     }
     let batch = Scalar(labels.count)
-    let p = Tensor(shape: lv.shape, scalars: probabilities)
     return logits.tape.record("cross-entropy", inputs: [logits], value: Tensor(total / batch)) { g in
         let scale = g.scalar / batch
         var dx = p.map { $0 * scale }
