@@ -14,9 +14,14 @@ let package = Package(
         .library(name: "TextData", targets: ["TextData"]),
         .library(name: "FigureKit", targets: ["FigureKit"]),
         .library(name: "NGram", targets: ["NGram"]),
+        .library(name: "RecurrentLM", targets: ["RecurrentLM"]),
         .executable(name: "Chapter01", targets: ["Chapter01"]),
         .executable(name: "Chapter03", targets: ["Chapter03"]),
         .executable(name: "Chapter04", targets: ["Chapter04"]),
+        .executable(name: "Chapter05", targets: ["Chapter05"]),
+        .executable(name: "Chapter06", targets: ["Chapter06"]),
+        .executable(name: "Chapter07", targets: ["Chapter07"]),
+        .executable(name: "Chapter08", targets: ["Chapter08"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,15 +34,25 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: - Library
-        .target(name: "NeuralKit", dependencies: ["CBLAS"], swiftSettings: optimizedEverywhere),
+        // C kernels: the softmax row at vocabulary size, vectorized for the CPU it runs on.
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "NeuralKit", dependencies: ["CBLAS", "CMalloc", "CKernels"], swiftSettings: optimizedEverywhere),
         .target(name: "TextData", resources: [.copy("Samples")], swiftSettings: optimizedEverywhere),
         .target(name: "FigureKit", dependencies: ["CGraphviz", "NeuralKit"]),
         .target(name: "NGram", dependencies: ["TextData"], swiftSettings: optimizedEverywhere),
         .target(
+            name: "RecurrentLM", dependencies: ["NeuralKit", "TextData", "ChapterKit"],
+            swiftSettings: optimizedEverywhere),
+        .target(
             name: "ChapterKit",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .executableTarget(
+            name: "Benchmarks", dependencies: ["NeuralKit", "TextData", "RecurrentLM"],
+            swiftSettings: optimizedEverywhere),
 
         // MARK: - Chapters
         .executableTarget(
@@ -65,6 +80,42 @@ let package = Package(
             path: "Chapters/Chapter04",
             swiftSettings: optimizedEverywhere),
 
+        .executableTarget(
+            name: "Chapter05",
+            dependencies: [
+                "NeuralKit", "TextData", "NGram", "FigureKit", "ChapterKit", "RecurrentLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter05",
+            swiftSettings: optimizedEverywhere),
+
+        .executableTarget(
+            name: "Chapter06",
+            dependencies: [
+                "NeuralKit", "TextData", "FigureKit", "ChapterKit", "RecurrentLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter06",
+            swiftSettings: optimizedEverywhere),
+
+        .executableTarget(
+            name: "Chapter07",
+            dependencies: [
+                "NeuralKit", "TextData", "NGram", "FigureKit", "ChapterKit", "RecurrentLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter07",
+            swiftSettings: optimizedEverywhere),
+
+        .executableTarget(
+            name: "Chapter08",
+            dependencies: [
+                "NeuralKit", "TextData", "FigureKit", "ChapterKit", "RecurrentLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter08",
+            swiftSettings: optimizedEverywhere),
+
         // MARK: - Tests
         .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit"]),
         .testTarget(name: "TextDataTests", dependencies: ["TextData"]),
@@ -72,5 +123,9 @@ let package = Package(
         .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
         .testTarget(name: "Chapter04Tests", dependencies: ["Chapter04", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter08Tests", dependencies: ["Chapter08", "RecurrentLM", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter07Tests", dependencies: ["Chapter07", "RecurrentLM", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter06Tests", dependencies: ["Chapter06", "RecurrentLM", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter05Tests", dependencies: ["Chapter05", "RecurrentLM", "NeuralKit", "TextData"]),
     ]
 )

@@ -45,8 +45,20 @@ public struct LinePlot: Sendable {
         var y = (ys.min() ?? 0)...(ys.max() ?? 1)
         if x.lowerBound == x.upperBound { x = (x.lowerBound - 1)...(x.upperBound + 1) }
         if y.lowerBound == y.upperBound { y = (y.lowerBound - 1)...(y.upperBound + 1) }
-        if logarithmicY { y = floor(y.lowerBound)...ceil(y.upperBound) }
+        if logarithmicY {
+            y = floor(y.lowerBound)...ceil(y.upperBound)
+        } else {
+            let step = Self.niceStep(y.upperBound - y.lowerBound)
+            y = (floor(y.lowerBound / step) * step)...(ceil(y.upperBound / step) * step)
+        }
         return (x, y)
+    }
+
+    /// About a fifth of `span`, rounded to 1, 2 or 5 times a power of ten.
+    static func niceStep(_ span: Double) -> Double {
+        let raw = span / 5, power = pow(10, floor(log10(raw)))
+        let mantissa = raw / power
+        return (mantissa < 1.5 ? 1 : mantissa < 3.5 ? 2 : mantissa < 7.5 ? 5 : 10) * power
     }
 
     /// Data coordinates → SVG coordinates (y grows downward in SVG).
@@ -74,18 +86,19 @@ public struct LinePlot: Sendable {
         <rect x="\(f(left))" y="\(f(top))" width="\(f(right - left))" height="\(f(bottom - top))" fill="none" stroke="#444"/>
 
         """
-        // x ticks: every whole number when the range is small, else five steps
+        // x ticks: every whole number when the range is small, else about five round steps
         let xSpan = r.x.upperBound - r.x.lowerBound
-        let xStep = xSpan <= 12 ? 1.0 : (xSpan / 5).rounded()
-        for x in stride(from: r.x.lowerBound, through: r.x.upperBound + 1e-9, by: xStep) {
+        let xStep = xSpan <= 12 ? 1.0 : Self.niceStep(xSpan)
+        for x in stride(from: (r.x.lowerBound / xStep).rounded(.up) * xStep, through: r.x.upperBound + 1e-9, by: xStep) {
             let p = position((x, logarithmicY ? pow(10, r.y.lowerBound) : r.y.lowerBound))
             out += "<line x1=\"\(f(p.x))\" y1=\"\(f(bottom))\" x2=\"\(f(p.x))\" y2=\"\(f(bottom + 5))\" stroke=\"#444\"/>"
             out += "<text x=\"\(f(p.x))\" y=\"\(f(bottom + 19))\" text-anchor=\"middle\">\(String(format: "%g", x))</text>\n"
         }
-        // y ticks: decades on a log axis, else five steps
+        // y ticks: decades on a log axis (every few decades past eight), else five steps
         let yTicks: [Double] = logarithmicY
-            ? Array(stride(from: r.y.lowerBound, through: r.y.upperBound, by: 1)).map { pow(10, $0) }
-            : Array(stride(from: r.y.lowerBound, through: r.y.upperBound + 1e-9, by: (r.y.upperBound - r.y.lowerBound) / 5))
+            ? Array(stride(from: r.y.lowerBound, through: r.y.upperBound,
+                           by: Swift.max(1, ((r.y.upperBound - r.y.lowerBound) / 8).rounded(.up)))).map { pow(10, $0) }
+            : Array(stride(from: r.y.lowerBound, through: r.y.upperBound + 1e-9, by: Self.niceStep(r.y.upperBound - r.y.lowerBound)))
         for y in yTicks {
             let p = position((r.x.lowerBound, y))
             out += "<line x1=\"\(f(left - 5))\" y1=\"\(f(p.y))\" x2=\"\(f(right))\" y2=\"\(f(p.y))\" stroke=\"#ddd\"/>"

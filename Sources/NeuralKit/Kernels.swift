@@ -93,12 +93,7 @@ func rowSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> (probabilities: Te
     out.withUnsafeMutableBufferPointer { o in
         for r in 0..<rows {
             let base = r * n
-            var largest = -Scalar.infinity
-            for j in 0..<n { largest = Swift.max(largest, o[base + j]) }
-            for j in 0..<n { o[base + j] -= largest }
-            Scalar.exponentiate(UnsafeMutableBufferPointer(rebasing: o[base..<(base + n)]))
-            var total: Scalar = 0
-            for j in 0..<n { total += o[base + j] }
+            let (largest, total) = Scalar.shiftedExponentials(UnsafeMutableBufferPointer(rebasing: o[base..<(base + n)]), bias: nil)
             let inverse = 1 / total
             for j in 0..<n { o[base + j] *= inverse }
             logNormalizers[r] = largest + Scalar.log(total)

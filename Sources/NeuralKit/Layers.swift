@@ -27,8 +27,9 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
     public var embeddingSize: Int { table.shape[1] }
     public var parameters: [Parameter<Scalar>] { [table] }
 
-    public func callAsFunction(_ ids: [Int], on tape: Tape<Scalar>) -> Variable<Scalar> {
-        gather(tape.parameter(table), rows: ids)
+    /// The rows of `ids`; `label` names the lookup on the tape (and in figures).
+    public func callAsFunction(_ ids: [Int], on tape: Tape<Scalar>, label: String = "gather") -> Variable<Scalar> {
+        gather(tape.parameter(table), rows: ids, label: label)
     }
 }
 

@@ -16,6 +16,15 @@ public func matmul<Scalar>(
 ) -> Variable<Scalar> {
     let av = a.value, bv = b.value
     let out = gemm(av, bv, transposeB: transposeRight)
+    if let weight = b.tape.nodes[b.id].parameter, av.rows <= 64 {
+        // A weight applied to a few rows (one step of a recurrence): its gradient is
+        // handed to the parameter, which adds all such products as one (see
+        // Parameter.deferProduct); dA as usual.
+        return a.tape.record(transposeRight ? "matmul(·ᵀ)" : "matmul", inputs: [a, b], value: out) { g in
+            weight.deferProduct(upstream: g, other: av, transposed: transposeRight)
+            return [transposeRight ? gemm(g, bv) : gemm(g, bv, transposeB: true), nil]
+        }
+    }
     return a.tape.record(transposeRight ? "matmul(·ᵀ)" : "matmul", inputs: [a, b], value: out) { g in
         if transposeRight {
             // C = A Bᵀ:  dA = dC B,  dB = dCᵀ A
@@ -72,6 +81,13 @@ public func * <Scalar>(a: Variable<Scalar>, b: Variable<Scalar>) -> Variable<Sca
     }
 }
 
+/// 1 − x, element-wise (the GRU's complement of its update gate).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func oneMinus<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+    x.tape.record("1 − x", inputs: [x], value: x.value.map { 1 - $0 }) { g in [g.map { -$0 }] }
+}
+
 /// Every element times a constant.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
@@ -85,7 +101,8 @@ public func * <Scalar>(a: Variable<Scalar>, c: Scalar) -> Variable<Scalar> {
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func sigmoid<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
-    let y = x.value.map(logistic)
+    var y = x.value
+    y.scalars.withUnsafeMutableBufferPointer { Scalar.logistic($0) }
     return x.tape.record("sigmoid", inputs: [x], value: y) { g in
         [g.zipMap(y, "sigmoid") { g, s in g * s * (1 - s) }]
     }
@@ -95,7 +112,8 @@ public func sigmoid<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func tanh<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
-    let y = x.value.map(Scalar.tanh)
+    var y = x.value
+    y.scalars.withUnsafeMutableBufferPointer { Scalar.tanh($0) }
     return x.tape.record("tanh", inputs: [x], value: y) { g in
         [g.zipMap(y, "tanh") { g, t in g * (1 - t * t) }]
     }
@@ -212,7 +230,7 @@ public func sigmoidCrossEntropy<Scalar>(logits: Variable<Scalar>, labels: [Scala
 /// as touched (see ``Parameter``), so nothing of the size of the table is built.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
-public func gather<Scalar>(_ table: Variable<Scalar>, rows ids: [Int]) -> Variable<Scalar> {
+public func gather<Scalar>(_ table: Variable<Scalar>, rows ids: [Int], label: String = "gather") -> Variable<Scalar> {
     let tv = table.value
     precondition(tv.rank == 2, "gather: needs a (V × d) table, got shape \(tv.shape)")
     let d = tv.columns, vocabulary = tv.rows
@@ -224,12 +242,12 @@ public func gather<Scalar>(_ table: Variable<Scalar>, rows ids: [Int]) -> Variab
     let output = Tensor(shape: [ids.count, d], scalars: out)
     if let parameter = table.tape.nodes[table.id].parameter {
         // A table that is a parameter gets its rows' gradients directly (row-sparse).
-        return table.tape.record("gather", inputs: [table], value: output) { g in
+        return table.tape.record(label, inputs: [table], value: output) { g in
             parameter.accumulateRows(ids, g)
             return [nil]
         }
     }
-    return table.tape.record("gather", inputs: [table], value: output) { g in
+    return table.tape.record(label, inputs: [table], value: output) { g in
         var dt = Tensor<Scalar>.zeros(tv.shape)
         for (i, id) in ids.enumerated() {
             for j in 0..<d { dt.scalars[id * d + j] += g.scalars[i * d + j] }
@@ -269,17 +287,57 @@ public func concatenate<Scalar>(columns parts: [Variable<Scalar>]) -> Variable<S
 /// Columns `range` of a (B × n) matrix, as (B × range.count).
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
-public func slice<Scalar>(_ x: Variable<Scalar>, columns range: Range<Int>) -> Variable<Scalar> {
+public func slice<Scalar>(_ x: Variable<Scalar>, columns range: Range<Int>, label: String? = nil) -> Variable<Scalar> {
     let xv = x.value
     precondition(xv.rank == 2 && range.lowerBound >= 0 && range.upperBound <= xv.columns,
                   "slice: columns \(range) of shape \(xv.shape)")
     let n = xv.columns, w = range.count
     var out = [Scalar](repeating: 0, count: xv.rows * w)
     for r in 0..<xv.rows { for j in 0..<w { out[r * w + j] = xv.scalars[r * n + range.lowerBound + j] } }
-    return x.tape.record("slice [\(range.lowerBound)..<\(range.upperBound)]", inputs: [x],
+    return x.tape.record(label ?? "slice [\(range.lowerBound)..<\(range.upperBound)]", inputs: [x],
                          value: Tensor(shape: [xv.rows, w], scalars: out)) { g in
         var dx = Tensor<Scalar>.zeros(xv.shape)
         for r in 0..<xv.rows { for j in 0..<w { dx.scalars[r * n + range.lowerBound + j] = g.scalars[r * w + j] } }
+        return [dx]
+    }
+}
+
+/// Stacks (B_i × n) matrices on top of each other into (Σ B_i × n): the hidden states of
+/// every time step, one block of rows per step, so the output layer runs as one product.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func concatenate<Scalar>(rows parts: [Variable<Scalar>]) -> Variable<Scalar> {
+    precondition(!parts.isEmpty, "concatenate: nothing to stack")
+    let values = parts.map(\.value)
+    let n = values[0].columns
+    precondition(values.allSatisfy { $0.rank == 2 && $0.columns == n },
+                  "concatenate: column counts differ: \(values.map(\.shape))")
+    let counts = values.map(\.rows)
+    var out: [Scalar] = []
+    out.reserveCapacity(counts.reduce(0, +) * n)
+    for v in values { out += v.scalars }
+    return parts[0].tape.record("stack rows", inputs: parts, value: Tensor(shape: [out.count / Swift.max(n, 1), n], scalars: out)) { g in
+        var offset = 0
+        return counts.map { rows in
+            defer { offset += rows * n }
+            return Tensor(shape: [rows, n], scalars: Array(g.scalars[offset..<(offset + rows * n)]))
+        }
+    }
+}
+
+/// Rows `range` of a (B × n) matrix, as (range.count × n).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func slice<Scalar>(_ x: Variable<Scalar>, rows range: Range<Int>) -> Variable<Scalar> {
+    let xv = x.value
+    precondition(xv.rank == 2 && range.lowerBound >= 0 && range.upperBound <= xv.rows,
+                  "slice: rows \(range) of shape \(xv.shape)")
+    let n = xv.columns
+    let out = Array(xv.scalars[(range.lowerBound * n)..<(range.upperBound * n)])
+    return x.tape.record("rows [\(range.lowerBound)..<\(range.upperBound)]", inputs: [x],
+                         value: Tensor(shape: [range.count, n], scalars: out)) { g in
+        var dx = Tensor<Scalar>.zeros(xv.shape)
+        dx.scalars.replaceSubrange((range.lowerBound * n)..<(range.upperBound * n), with: g.scalars)
         return [dx]
     }
 }

@@ -149,7 +149,14 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
 @discardableResult
 public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], threshold: Double) -> Double {
     var squares = 0.0
-    for p in parameters { for g in p.gradient.scalars { squares += Double(g) * Double(g) } }
+    for p in parameters {
+        let gradient = p.gradient
+        gradient.scalars.withUnsafeBufferPointer { g in
+            p.forEachUpdatedRange { range in  // (an embedding's untouched rows are zero)
+                for i in range { squares += Double(g[i]) * Double(g[i]) }
+            }
+        }
+    }
     let norm = squares.squareRoot()
     if norm >= threshold && norm > 0 {
         let scale = Scalar(threshold / norm)

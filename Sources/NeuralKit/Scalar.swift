@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Foundation
 
 /// The element types a ``Tensor`` can hold: `Float` for training (OpenBLAS `sgemm`),
@@ -15,6 +16,17 @@ where Self.RawSignificand: FixedWidthInteger {
 
     /// x ← exp(x) for every element of a buffer (vectorized where the type allows).
     static func exponentiate(_ x: UnsafeMutableBufferPointer<Self>)
+
+    /// x ← tanh(x) for every element of a buffer (vectorizable where the type allows).
+    static func tanh(_ x: UnsafeMutableBufferPointer<Self>)
+
+    /// x ← σ(x) = 1 / (1 + e^(−x)) for every element of a buffer.
+    static func logistic(_ x: UnsafeMutableBufferPointer<Self>)
+
+    /// The inside of a softmax row: with z = row + bias (bias optional) and m = max z,
+    /// row ← exp(z − m); returns m and Σ exp(z − m). Vectorized where the type allows.
+    static func shiftedExponentials(_ row: UnsafeMutableBufferPointer<Self>, bias: UnsafeBufferPointer<Self>?)
+        -> (largest: Self, total: Self)
 
     /// C = alpha · op(A) · op(B) + beta · C, all row-major; `op` transposes when asked.
     /// A is (m × k) after `op`, B is (k × n) after `op`, C is (m × n).
@@ -40,22 +52,48 @@ extension Float: TensorScalar {
     /// 1e-38 come out as about 1e-38 and above 1.6e38 as about 1.6e38; NaN stays NaN (so a
     /// diverging model is still caught by the loss check).
     public static func exponentiate(_ x: UnsafeMutableBufferPointer<Float>) {
+        for i in x.indices { x[i] = fastExp(x[i]) }
+    }
+
+    /// One element of ``exponentiate(_:)``: branch-free, so loops over it vectorize.
+    @inline(__always)
+    static func fastExp(_ raw: Float) -> Float {
+        let v = raw > -87.3 ? (raw < 88 ? raw : 88) : -87.3  // NaN takes the lower bound here
+        let t = v * 1.442_695_04 + 12_582_912
+        let n = t - 12_582_912
+        let r = v - n * 0.693_359_375 + n * 2.121_944_4e-4
+        var p: Float = 1.987_569_15e-4
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        let er = p * r * r + r + 1
+        let scale = Float(bitPattern: (t.bitPattern &- 0x4B40_0000 &+ 127) << 23)
+        return raw.isNaN ? raw : er * scale  // ... and comes back out as NaN
+    }
+
+    /// tanh in a branch-free loop: Cephes' odd polynomial below |x| = 0.625, where
+    /// 1 − 2/(e^(2|x|) + 1) would lose digits to cancellation, and that formula above,
+    /// with the sign put back. Absolute error within 3e-7 (tested against libm).
+    public static func tanh(_ x: UnsafeMutableBufferPointer<Float>) {
         for i in x.indices {
-            let raw = x[i]
-            let v = raw > -87.3 ? (raw < 88 ? raw : 88) : -87.3  // NaN takes the lower bound here
-            let t = v * 1.442_695_04 + 12_582_912
-            let n = t - 12_582_912
-            let r = v - n * 0.693_359_375 + n * 2.121_944_4e-4
-            var p: Float = 1.987_569_15e-4
-            p = p * r + 1.398_199_95e-3
-            p = p * r + 8.333_451_9e-3
-            p = p * r + 4.166_579_59e-2
-            p = p * r + 1.666_666_55e-1
-            p = p * r + 5.000_000_12e-1
-            let er = p * r * r + r + 1
-            let scale = Float(bitPattern: (t.bitPattern &- 0x4B40_0000 &+ 127) << 23)
-            x[i] = raw.isNaN ? raw : er * scale  // ... and comes back out as NaN
+            let v = x[i], a = Swift.abs(v), z = v * v
+            var p: Float = -5.704_988_727_45e-3
+            p = p * z + 2.063_908_879_54e-2
+            p = p * z - 5.373_971_555_31e-2
+            p = p * z + 1.333_144_220_36e-1
+            p = p * z - 3.333_328_194_22e-1
+            let small = v + v * z * p
+            let large = 1 - 2 / (fastExp(2 * a) + 1)
+            let signedLarge = v < 0 ? -large : large
+            x[i] = a < 0.625 ? small : signedLarge
         }
+    }
+
+    /// σ(x) = 1 / (1 + e^(−x)) in a branch-free loop (e^(−x) saturates, so no overflow).
+    public static func logistic(_ x: UnsafeMutableBufferPointer<Float>) {
+        for i in x.indices { x[i] = 1 / (1 + fastExp(-x[i])) }
     }
 
     public static func gemm(
@@ -70,6 +108,20 @@ extension Float: TensorScalar {
     }
 }
 
+extension Float {
+    /// In C (`CKernels`): AVX-512 when the CPU has it, a portable loop otherwise. The
+    /// compiler cannot vectorize the max and sum reductions of a Swift loop (it must keep
+    /// their written order), and Swift code is built for the baseline CPU.
+    public static func shiftedExponentials(_ row: UnsafeMutableBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?)
+        -> (largest: Float, total: Float) {
+        guard let x = row.baseAddress, row.count > 0 else { return (-.infinity, 0) }
+        if let bias { precondition(bias.count == row.count, "shiftedExponentials: bias of \(bias.count) for a row of \(row.count)") }
+        var largest: Float = 0, total: Float = 0
+        ck_shifted_exponentials(x, bias?.baseAddress, row.count, &largest, &total)
+        return (largest, total)
+    }
+}
+
 extension Double: TensorScalar {
     @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
@@ -78,6 +130,28 @@ extension Double: TensorScalar {
     /// exp over a buffer (libm's, element by element: Double is for checks, not speed).
     public static func exponentiate(_ x: UnsafeMutableBufferPointer<Double>) {
         for i in x.indices { x[i] = Foundation.exp(x[i]) }
+    }
+
+    public static func tanh(_ x: UnsafeMutableBufferPointer<Double>) {
+        for i in x.indices { x[i] = Foundation.tanh(x[i]) }
+    }
+
+    /// Two branches so that exp never overflows (libm's exp: Double is for checks).
+    public static func logistic(_ x: UnsafeMutableBufferPointer<Double>) {
+        for i in x.indices {
+            let v = x[i]
+            if v >= 0 { x[i] = 1 / (1 + Foundation.exp(-v)) } else { let e = Foundation.exp(v); x[i] = e / (1 + e) }
+        }
+    }
+
+    public static func shiftedExponentials(_ row: UnsafeMutableBufferPointer<Double>, bias: UnsafeBufferPointer<Double>?)
+        -> (largest: Double, total: Double) {
+        if let bias { for j in row.indices { row[j] += bias[j] } }
+        var largest = -Double.infinity
+        for x in row { largest = Swift.max(largest, x) }
+        var total = 0.0
+        for j in row.indices { row[j] = Foundation.exp(row[j] - largest); total += row[j] }
+        return (largest, total)
     }
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

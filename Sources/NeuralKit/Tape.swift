@@ -13,6 +13,9 @@ public final class Parameter<Scalar: TensorScalar> {
     private var storedGradient: Tensor<Scalar>
     private var isDense = false
     private var rows: [Int] = []
+    /// Products waiting to be added to the gradient as one (see ``deferProduct``).
+    private var pending: [(upstream: Tensor<Scalar>, other: Tensor<Scalar>)] = []
+    private var pendingTransposed = false
 
     public init(_ name: String, _ value: Tensor<Scalar>) {
         self.name = name
@@ -24,23 +27,79 @@ public final class Parameter<Scalar: TensorScalar> {
 
     /// ∂loss/∂value, summed over every use since the last ``zeroGradient()``.
     public var gradient: Tensor<Scalar> {
-        get { storedGradient }
+        get {
+            flushPending()
+            return storedGradient
+        }
         set {
             precondition(newValue.shape == value.shape, "\(name): gradient of shape \(newValue.shape) for a value of shape \(value.shape)")
+            pending.removeAll()
             storedGradient = newValue
             isDense = true
         }
     }
 
+    /// A weight used at every step of a recurrence gets one small product per step as its
+    /// gradient (for C = A Wᵀ, dW = dCᵀ A with only B rows in A). Adding them one by one
+    /// costs a pass over the whole gradient per step; instead `matmul` hands over each
+    /// step's (dC, A) and they are added as one product, [dC₁; dC₂; …]ᵀ [A₁; A₂; …], the
+    /// first time the gradient is read. `transposed`: the weight was used as Wᵀ (the
+    /// product is dCᵀ A); else as W (Aᵀ dC).
+    func deferProduct(upstream: Tensor<Scalar>, other: Tensor<Scalar>, transposed: Bool) {
+        if !pending.isEmpty && pendingTransposed != transposed { flushPending() }
+        pendingTransposed = transposed
+        pending.append((upstream, other))
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func flushPending() {
+        guard !pending.isEmpty else { return }
+        let items = pending
+        pending.removeAll()
+        let rows = items.reduce(0) { $0 + $1.upstream.rows }
+        let n = items[0].upstream.columns, k = items[0].other.columns
+        var left = [Scalar](), right = [Scalar]()
+        left.reserveCapacity(rows * n)
+        right.reserveCapacity(rows * k)
+        for item in items {
+            left += item.upstream.scalars
+            right += item.other.scalars
+        }
+        let transposed = pendingTransposed
+        storedGradient.scalars.withUnsafeMutableBufferPointer { out in
+            left.withUnsafeBufferPointer { l in
+                right.withUnsafeBufferPointer { r in
+                    if transposed {  // W is (n × k): += [dC]ᵀ [A]
+                        Scalar.gemm(transposeA: true, transposeB: false, m: n, n: k, k: rows, alpha: 1,
+                                    a: l.baseAddress!, lda: n, b: r.baseAddress!, ldb: k, beta: 1, c: out.baseAddress!, ldc: k)
+                    } else {  // W is (k × n): += [A]ᵀ [dC]
+                        Scalar.gemm(transposeA: true, transposeB: false, m: k, n: n, k: rows, alpha: 1,
+                                    a: r.baseAddress!, lda: k, b: l.baseAddress!, ldb: n, beta: 1, c: out.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
+        isDense = true
+    }
+
     /// The rows of a matrix parameter that can have a nonzero gradient, sorted; nil when
     /// any element can (the gradient is dense).
     public var touchedRows: [Int]? {
-        isDense ? nil : Array(Set(rows)).sorted()
+        flushPending()
+        return isDense ? nil : Array(Set(rows)).sorted()
     }
 
     /// gradient += g, everywhere.
     func accumulate(_ g: Tensor<Scalar>) {
         storedGradient.add(g)
+        isDense = true
+    }
+
+    /// Lets `body` add into the whole gradient in place (for example a BLAS product with
+    /// beta = 1, so no temporary of the parameter's size is built).
+    func accumulateInPlace(_ body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        storedGradient.scalars.withUnsafeMutableBufferPointer { body($0) }
         isDense = true
     }
 
@@ -64,6 +123,7 @@ public final class Parameter<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func scaleGradient(by factor: Scalar) {
+        flushPending()
         storedGradient.scalars.withUnsafeMutableBufferPointer { g in
             for i in g.indices { g[i] *= factor }
         }
@@ -72,6 +132,7 @@ public final class Parameter<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func zeroGradient() {
+        pending.removeAll()
         if isDense {
             storedGradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         } else if !rows.isEmpty {

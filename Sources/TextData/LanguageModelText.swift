@@ -64,3 +64,72 @@ public struct LanguageModellingSplits: Sendable {
         test = try IndexedCorpus(files.2, vocabulary: train.vocabulary)
     }
 }
+
+/// A corpus as one running stream of ids, the way recurrent language models read it
+/// (Mikolov's RNNLM, Zaremba et al.): the sentences one after another, each followed by
+/// `</s>`, and one `</s>` in front as the first input. Every token after the first is
+/// predicted once, so the stream predicts exactly ``IndexedCorpus/predictedTokenCount``
+/// tokens, the same ones the n-gram models of Chapter 3 predict; the difference is that
+/// a recurrent model may carry context across a sentence boundary.
+public struct TokenStream: Sendable {
+    public let ids: [Int]
+    /// The id that fills the input of a padding position (`</s>`).
+    public let padding: Int
+
+    public init(_ corpus: IndexedCorpus) {
+        var ids = [corpus.endID]
+        ids.reserveCapacity(corpus.predictedTokenCount + 1)
+        for sentence in corpus.sentences { ids += sentence; ids.append(corpus.endID) }
+        self.ids = ids
+        padding = corpus.endID
+    }
+
+    public init(ids: [Int], padding: Int) {
+        self.ids = ids
+        self.padding = padding
+    }
+
+    /// Tokens predicted: all but the first.
+    public var predictedCount: Int { Swift.max(ids.count - 1, 0) }
+
+    /// The stream cut into `batchSize` contiguous columns, read `length` steps at a time
+    /// (truncated backpropagation through time reads them in order, carrying the hidden
+    /// state from one window to the next).
+    ///
+    /// Column b starts at position b·L of the stream. With `complete` false, L is
+    /// ⌊predicted / batchSize⌋ and the last few tokens are dropped (training); with
+    /// `complete` true, L is ⌈predicted / batchSize⌉ and the end of the last column is
+    /// padded with target −1 (no prediction), so every token is predicted exactly once
+    /// (evaluation).
+    public func windows(batchSize: Int, length: Int, complete: Bool) -> [StreamWindow] {
+        precondition(batchSize > 0 && length > 0, "TokenStream: batch size and length must be positive")
+        let predicted = predictedCount
+        let columnLength = complete ? (predicted + batchSize - 1) / batchSize : predicted / batchSize
+        var windows: [StreamWindow] = []
+        for start in stride(from: 0, to: columnLength, by: length) {
+            let steps = Swift.min(length, columnLength - start)
+            var inputs = [[Int]](repeating: [], count: steps), targets = [[Int]](repeating: [], count: steps)
+            for t in 0..<steps {
+                for b in 0..<batchSize {
+                    let position = b * columnLength + start + t
+                    let inside = position + 1 < ids.count
+                    inputs[t].append(inside ? ids[position] : padding)
+                    targets[t].append(inside ? ids[position + 1] : -1)
+                }
+            }
+            windows.append(StreamWindow(inputs: inputs, targets: targets))
+        }
+        return windows
+    }
+}
+
+/// One window of truncated BPTT: `inputs[t][b]` is column b's input at step t and
+/// `targets[t][b]` the next token (−1 where there is none).
+public struct StreamWindow: Sendable {
+    public let inputs: [[Int]]
+    public let targets: [[Int]]
+    public var steps: Int { inputs.count }
+    public var batchSize: Int { inputs.first?.count ?? 0 }
+    /// Positions with a real target.
+    public var predictedCount: Int { targets.reduce(0) { $0 + $1.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } } }
+}

@@ -108,3 +108,24 @@ final class ExponentialTests: XCTestCase {
         XCTAssertEqual(nan[1], 1)
     }
 }
+
+/// The vectorizable Float tanh and σ against libm in Double.
+final class FastActivationTests: XCTestCase {
+    func testFloatTanhAndLogisticAgainstLibm() {
+        var xs: [Float] = stride(from: -30.0, through: 30.0, by: 0.0137).map { Float($0) }
+        xs += [0, -0, 1e-8, -1e-8, 1e-4, 0.6249, 0.6251, -0.625, 100, -100, 1e30, -1e30]
+        var t = xs, s = xs
+        t.withUnsafeMutableBufferPointer { Float.tanh($0) }
+        s.withUnsafeMutableBufferPointer { Float.logistic($0) }
+        for (i, x) in xs.enumerated() {
+            let exactT = Foundation.tanh(Double(x)), exactS = 1 / (1 + Foundation.exp(-Double(x)))
+            XCTAssertEqual(Double(t[i]), exactT, accuracy: 3e-7, "tanh(\(x))")
+            XCTAssertEqual(Double(s[i]), exactS, accuracy: 3e-7, "σ(\(x))")
+            if abs(x) < 0.625 && x != 0 { XCTAssertEqual(Double(t[i]) / exactT, 1, accuracy: 3e-7, "relative tanh(\(x))") }
+        }
+        var nan: [Float] = [.nan, .nan]
+        nan.withUnsafeMutableBufferPointer { Float.logistic(UnsafeMutableBufferPointer(rebasing: $0[0..<1])) }
+        nan.withUnsafeMutableBufferPointer { Float.tanh(UnsafeMutableBufferPointer(rebasing: $0[1..<2])) }
+        XCTAssertTrue(nan[0].isNaN && nan[1].isNaN)  // a diverging model is still caught
+    }
+}

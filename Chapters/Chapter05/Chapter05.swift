@@ -1,0 +1,255 @@
+import ArgumentParser
+import ChapterKit
+import FigureKit
+import Foundation
+import NGram
+import NeuralKit
+import RecurrentLM
+import TextData
+
+/*: # Chapter 5 · The RNN language model
+
+ The window model of Chapter 4 reads a fixed number of words, and each position of the
+ window has its own weights. A recurrent network reads one word at a time and keeps a
+ hidden state h⁽ᵗ⁾ that summarises everything read so far, applying *the same* weights
+ at every step:
+
+ ```
+ e⁽ᵗ⁾ = E x⁽ᵗ⁾                                   (the embedding of word t)
+ h⁽ᵗ⁾ = σ(W_h h⁽ᵗ⁻¹⁾ + W_e e⁽ᵗ⁾ + b₁)            (h⁽⁰⁾ = 0)
+ ŷ⁽ᵗ⁾ = softmax(U h⁽ᵗ⁾ + b₂)                      (the distribution of word t + 1)
+ ```
+
+ The slides write σ for the nonlinearity; tanh is the usual choice and our default
+ (`--activation sigmoid` gives the logistic). Any length of input goes through the same
+ parameters, so the model's size does not depend on how much context it reads.
+*/
+
+@main
+struct Chapter05: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Chapter05", abstract: "The RNN language model: truncated BPTT, clipping, perplexity, generation.")
+
+    @OptionGroup var options: ChapterOptions
+
+    @Option(help: "Training epochs (default: 4 on the Penn Treebank, 12 on the sample).")
+    var epochs: Int?
+
+    @Option(help: "Embedding size d.")
+    var embeddingSize = 200
+
+    @Option(help: "Hidden size H.")
+    var hiddenSize = 200
+
+    @Option(help: "The nonlinearity σ: tanh or sigmoid.")
+    var activation = "tanh"
+
+    @Option(help: "Sequences per batch (the stream is cut into this many columns).")
+    var batchSize = 20
+
+    @Option(help: "Steps of truncated backpropagation through time.")
+    var bptt = 20
+
+    @Option(help: "adam or sgd.")
+    var optimizer = "adam"
+
+    @Option(help: "Learning rate (default: 0.001 for Adam, 20 for SGD).")
+    var learningRate: Float?
+
+    @Option(help: "Clip the gradient's norm to this (0: no clipping).")
+    var clip = 0.25
+
+    @Option(help: "Dropout on the non-recurrent connections (embeddings in, h(t) up) while training.")
+    var dropout = 0.25
+
+    @Option(help: "Divide the learning rate by this when the validation perplexity does not improve.")
+    var decay: Float = 4
+
+    @Option(help: "OpenBLAS threads (the output layer runs its own two threads; more BLAS threads compete with them).")
+    var blasThreads = 1
+
+    @Option(help: "Train on the first this-many percent of the training text.")
+    var trainPercent = 100
+
+    @Option(help: "The prompt to generate from.")
+    var prompt = "the"
+
+    @Option(help: "Sampling temperature for generation.")
+    var temperature = 1.0
+
+    @Option(help: "Words to generate.")
+    var words = 30
+
+    func validate() throws {
+        guard RecurrentActivation(rawValue: activation) != nil else {
+            throw ValidationError("--activation must be tanh or sigmoid, not \(activation)")
+        }
+        guard RecurrentTrainingSettings.Method(rawValue: optimizer) != nil else {
+            throw ValidationError("--optimizer must be sgd or adam, not \(optimizer)")
+        }
+        guard (1...100).contains(trainPercent) else { throw ValidationError("--train-percent must be in 1...100") }
+        guard batchSize > 0, bptt > 0, embeddingSize > 0, hiddenSize > 0 else {
+            throw ValidationError("sizes must be positive")
+        }
+    }
+
+    func run() throws {
+        BLAS.threads = blasThreads
+        Memory.reuseLargeBlocks()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results = Results()
+        let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
+        let (train, valid, test) = (splits.train, splits.valid, splits.test)
+        let v = train.vocabulary.count
+        say("# Chapter 5 · The RNN language model\n")
+        say("Corpus: \(splits.source)")
+        say("train \(train.predictedTokenCount) predicted tokens, valid \(valid.predictedTokenCount), "
+            + "test \(test.predictedTokenCount); |V| = \(v) ids (with <s> and </s>)")
+
+        var generator = SeededGenerator(seed: options.seed)
+        let model = makeModel(vocabularySize: v, using: &generator)
+
+        /*: ## The same weights at every step
+
+         The parameters are E (|V| × d), W_h (H × H), W_e (H × d), b₁ (H), U (|V| × H) and
+         b₂ (|V|), whatever the length of the text. Unrolled over 4 words or over 40, the
+         tape (the computation graph) grows with the length, but it refers to the same six
+         parameters, each used at every step.
+        */
+        let formula = v * embeddingSize + hiddenSize * hiddenSize + hiddenSize * embeddingSize + hiddenSize
+            + v * hiddenSize + v
+        say("\n## Parameters: |V|·d + H·H + H·d + H + |V|·H + |V| = \(formula) (counted in the model: \(model.parameters.parameterCount()))")
+        results.parameterCount = formula
+        let stream = TokenStream(train)
+        for length in [4, 40] {
+            let shape = unrolledShape(model, ids: Array(stream.ids.prefix(length + 1)))
+            say("  unrolled over \(length) words: \(shape.operations) operations on the tape, \(shape.parameters) parameters, "
+                + "\(shape.parameterCount) numbers in them")
+        }
+        try renderGraph(model, vocabulary: train.vocabulary)
+
+        /*: ## Training: teacher forcing and truncated backpropagation through time
+
+         The training text is one long stream of words (a `</s>` after each sentence), cut
+         into `batchSize` columns that are read side by side. The model reads `bptt` words
+         of each column, predicts each next word from the *true* previous words (teacher
+         forcing), and the loss is their mean cross-entropy
+
+         ```
+         J = −(1/T) Σ_t log ŷ⁽ᵗ⁾[x⁽ᵗ⁺¹⁾]
+         ```
+
+         Backpropagation runs back through those `bptt` steps only; the hidden state at the
+ end of a window is carried into the next as a plain value (the gradient stops there).
+ The gradient's norm is clipped (Pascanu et al. 2013; Chapter 6 shows why) before each
+ step of Adam, and the learning rate is divided by `--decay` whenever the validation
+ perplexity stops improving; the parameters of the best epoch are kept. Plain SGD is one
+ option away (`--optimizer sgd`, rate 20, clipping at 0.25: with a mean loss, that is
+ Zaremba et al.'s rate 1 and clipping at 5 on a loss summed over the steps); on this
+ tanh RNN it learns more slowly than Adam (Chapter 6 shows it diverging without clipping).
+        */
+        var settings = RecurrentTrainingSettings()
+        settings.batchSize = batchSize
+        settings.bptt = bptt
+        settings.method = RecurrentTrainingSettings.Method(rawValue: optimizer)!
+        settings.learningRate = learningRate ?? (settings.method == .sgd ? 20 : 0.001)
+        settings.clip = clip
+        settings.dropout = dropout
+        settings.seed = options.seed
+        let epochs = self.epochs ?? (options.dataDir == nil ? 12 : 4)
+        let used = TokenStream(ids: Array(stream.ids.prefix(max(2, stream.ids.count * trainPercent / 100))),
+                               padding: stream.padding)
+        let validStream = TokenStream(valid), testStream = TokenStream(test)
+        say("\n## Training: \(epochs) epochs over \(used.predictedCount) words, batch \(batchSize) × BPTT \(bptt), "
+            + "\(settings.method.rawValue) \(settings.learningRate), clipping at \(clip), dropout \(dropout), \(blasThreads) BLAS thread(s)")
+        let history = try model.train(on: used, valid: validStream, test: options.dataDir == nil ? nil : testStream, settings: settings,
+                                      epochs: epochs, schedule: .onPlateau(factor: decay))
+        results.trainSeconds = history.trainSeconds
+        results.wordsPerSecond = history.wordsPerSecond
+        results.epochs = history.epochs.map { EpochResult(epoch: $0.epoch, trainPerplexity: $0.trainPerplexity,
+                                                          validPerplexity: $0.validPerplexity, testPerplexity: $0.testPerplexity,
+                                                          learningRate: Double($0.learningRate)) }
+        say(String(format: "Training: %.1f s, %.0f words per second (median of epochs: %.0f).",
+                   history.trainSeconds, history.wordsPerSecond, history.medianWordsPerSecond))
+        let curve = trainingCurve(history)
+        let curveURL = try curve.write(to: URL(fileURLWithPath: options.figures, isDirectory: true), name: "chapter05-training-curve")
+        say("Figure: \(curveURL.relativePath)")
+
+        /*: ## Perplexity is exp(J)
+
+         Perplexity is the inverse probability of the text, normalised by its length:
+         ∏ₜ (1 / P(x⁽ᵗ⁺¹⁾ | x⁽ᵗ⁾ … x⁽¹⁾))^(1/N). Taking logs turns the product into the mean
+         cross-entropy, so perplexity = exp(J). Both are computed below for the test text:
+         J by the training loss, and the product of inverse probabilities directly, one
+         word at a time (kept in range by carrying the power of two separately).
+        */
+        let validNLL = model.negativeLogLikelihood(of: validStream)
+        let testNLL = model.negativeLogLikelihood(of: testStream)
+        results.validPerplexity = exp(validNLL.total / Double(validNLL.count))
+        results.testPerplexity = exp(testNLL.total / Double(testNLL.count))
+        let direct = productPerplexity(model, stream: testStream, limit: options.dataDir == nil ? nil : 5_000)
+        let j = firstTokensJ(model, stream: testStream, count: direct.count)
+        say("\n## Perplexity = exp(J), on the first \(direct.count) test tokens (read from the start, one column)")
+        say(String(format: "  J = %.6f;  exp(J) = %.4f", j, exp(j)))
+        say(String(format: "  (∏ 1/P)^(1/N), word by word: %.4f", direct.perplexity))
+        results.perplexityFromProduct = direct.perplexity
+
+        /*: ## Against the n-grams and the published numbers
+
+         Same test text, same predicted tokens as Chapter 3's Kneser-Ney models.
+        */
+        let counts = NGramCounts(train, order: 5)
+        let kn5 = perplexity(of: KneserNeyModel(counts, order: 5), on: test.sentences).perplexity
+        results.kneserNey5TestPerplexity = kn5
+        say("\n| model (test set) | perplexity |")
+        say("|---|---:|")
+        say(String(format: "| RNN LM (%@, H = %d), this chapter | %.1f |", activation, hiddenSize, results.testPerplexity))
+        say(String(format: "| Kneser-Ney 5-gram (Chapter 3) | %.1f |", kn5))
+        if options.dataDir != nil {
+            say("| Mikolov et al. 2011: RNN LM, PTB test | 124.7 |")
+            say("| Zaremba et al. 2014: 2-layer LSTM, 200 units, no dropout, PTB test (Chapter 7) | 114.5 |")
+        }
+        say(String(format: "Validation perplexity %.1f.", results.validPerplexity))
+
+        /*: ## Generating text
+
+         Feed a prompt, then repeatedly sample the next word from ŷ and feed it back in.
+         A temperature τ reshapes the distribution to p ∝ ŷ^(1/τ): below 1 it favours the
+         likely words, above 1 it flattens towards uniform.
+        */
+        let promptIDs = [train.endID] + prompt.split(separator: " ").map { train.vocabulary.id(String($0)) }
+        say("\n## Generated (prompt \"\(prompt)\", temperature \(temperature), seed \(options.seed))")
+        var sampler = SeededGenerator(seed: options.seed)
+        let sampled = model.generate(after: promptIDs, count: words, temperature: temperature, using: &sampler)
+        let text = (promptIDs.dropFirst() + sampled).map { $0 == train.endID ? "\n " : train.vocabulary.word($0) }
+        say(" " + text.joined(separator: " ").replacingOccurrences(of: " \n ", with: "\n "))
+        results.generated = text.joined(separator: " ")
+
+        results.seconds = (clock.now - start).seconds
+        say(String(format: "\nTotal time: %.1f s", results.seconds))
+        if let json = options.json { try writeResults(results, to: json) }
+    }
+
+    func makeModel(vocabularySize: Int, using generator: inout SeededGenerator) -> RecurrentLanguageModel<RNNCell<Float>> {
+        let cell = RNNCell<Float>(inputSize: embeddingSize, hiddenSize: hiddenSize,
+                                  activation: RecurrentActivation(rawValue: activation)!, name: "rnn", using: &generator)
+        return RecurrentLanguageModel(vocabularySize: vocabularySize, embeddingSize: embeddingSize, layers: [cell],
+                                      name: "rnn", using: &generator)
+    }
+
+    /// The slides' example, unrolled over 4 steps, drawn from the tape that computed it.
+    func renderGraph(_ model: RecurrentLanguageModel<RNNCell<Float>>, vocabulary: Vocabulary) throws {
+        let words = ["the", "students", "opened", "their", "books"]
+        let ids = words.map(vocabulary.id)
+        let tape = Tape<Float>()
+        let (loss, _) = model.loss(ids.dropLast().map { [$0] }, targets: ids.dropFirst().map { [$0] },
+                                   from: model.zeroState(batchSize: 1), on: tape, unrolling: .stepByStep)
+        let graph = ComputationGraph(
+            tape: tape, output: loss,
+            title: "RNN LM unrolled over \"the students opened their\" → \"books\": h(t) = tanh(W_h h(t−1) + W_e e(t) + b1), ŷ(t) = softmax(U h(t) + b2)")
+        let urls = try GraphvizRenderer.render(graph, to: URL(fileURLWithPath: options.figures, isDirectory: true),
+                                               name: "chapter05-rnn-unrolled")
+        say("Figure: " + urls.map(\.relativePath).joined(separator: ", "))
+    }
+}

@@ -1,0 +1,108 @@
+import ChapterKit
+import FigureKit
+import Foundation
+import NGram
+import NeuralKit
+import RecurrentLM
+import TextData
+
+extension Chapter07 {
+    /*: ## How far back can each model look?
+
+     The slides' rule of thumb: a plain RNN uses about 7 steps of context, an LSTM about
+     100. Measured here on a task that needs exactly k steps: see one of 4 signal tokens,
+     then k distractors, then name the signal (chance: 25%). A plain tanh RNN and an
+     LSTM of the same width are trained with the same budget (Adam, clipping, the same
+     number of updates, the same seed) for each k, and tested on fresh sequences.
+    */
+    func lagExperiment(figures: URL) throws -> (accuracy: [String: [String: Double]], largest: [String: Int]) {
+        let ks = lags.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        say("\n## Recall the token seen k steps ago (H = \(lagHidden), \(lagUpdates) updates of 32 sequences, tested on 1,000)")
+        say("| k | plain RNN (tanh) | LSTM |")
+        say("|---:|---:|---:|")
+        var accuracy: [String: [String: Double]] = ["rnn": [:], "lstm": [:]]
+        var rnnPoints: [(x: Double, y: Double)] = [], lstmPoints: [(x: Double, y: Double)] = []
+        for k in ks {
+            let task = LagTask(lag: k)
+            var g1 = SeededGenerator(seed: options.seed), g2 = SeededGenerator(seed: options.seed)
+            let rnn = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8,
+                                         cell: RNNCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "rnn", using: &g1),
+                                         classes: task.signals, name: "rnn", using: &g1)
+            let lstm = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8,
+                                          cell: LSTMCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "lstm",
+                                                                forgetBias: lagForgetBias, using: &g2),
+                                          classes: task.signals, name: "lstm", using: &g2)
+            var d1 = SeededGenerator(seed: options.seed &+ UInt64(k)), d2 = d1
+            let a = try rnn.trainAndTest(on: task, updates: lagUpdates, learningRate: lagLearningRate, using: &d1)
+            let b = try lstm.trainAndTest(on: task, updates: lagUpdates, learningRate: lagLearningRate, using: &d2)
+            accuracy["rnn"]!["\(k)"] = a
+            accuracy["lstm"]!["\(k)"] = b
+            rnnPoints.append((Double(k), 100 * a))
+            lstmPoints.append((Double(k), 100 * b))
+            say(String(format: "| %d | %.1f%% | %.1f%% |", k, 100 * a, 100 * b))
+        }
+        let learned = { (points: [(x: Double, y: Double)]) in Int(points.filter { $0.y >= 90 }.map(\.x).max() ?? 0) }
+        let largest = ["rnn": learned(rnnPoints), "lstm": learned(lstmPoints)]
+        say("Largest lag learned (≥ 90% on the test sequences): plain RNN k = \(largest["rnn"]!), LSTM k = \(largest["lstm"]!)"
+            + " (0: none of those tried)")
+        let plot = LinePlot(title: "Recall after k distractors: accuracy (chance 25%)", xLabel: "lag k (steps)",
+                            yLabel: "test accuracy (%)",
+                            series: [.init("plain RNN", rnnPoints), .init("LSTM", lstmPoints)])
+        say("Figure: " + (try plot.write(to: figures, name: "chapter07-lag-accuracy")).relativePath)
+        return (accuracy, largest)
+    }
+
+    /*: ## The LSTM language model
+
+     The model of Chapter 5 with LSTM layers: two of them, 200 units each, the setting
+     of Zaremba et al.'s small model without dropout (batch 20, 20 steps of
+     backpropagation through time, SGD, clipping, the rate halved after every epoch from
+     the fifth on).
+    */
+    func languageModel(results: inout Results) throws {
+        let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
+        let v = splits.train.vocabulary.count
+        let epochs = self.epochs ?? (options.dataDir == nil ? 8 : 2)
+        var generator = SeededGenerator(seed: options.seed)
+        var cells: [LSTMCell<Float>] = []
+        for l in 0..<layers { cells.append(LSTMCell(inputSize: hidden, hiddenSize: hidden, name: "lstm\(l + 1)", using: &generator)) }
+        let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: hidden, layers: cells, name: "lm", using: &generator)
+        var settings = RecurrentTrainingSettings()
+        settings.method = .sgd
+        settings.learningRate = learningRate
+        settings.clip = clip
+        let train = TokenStream(splits.train), valid = TokenStream(splits.valid), test = TokenStream(splits.test)
+        say("\n## LSTM language model: \(layers) × \(hidden), \(epochs) epochs on \(splits.source)")
+        say("  \(model.parameters.parameterCount()) parameters; SGD \(learningRate), clipping at \(clip), batch 20 × BPTT 20, "
+            + "halving after epoch \(decayAfter)")
+        let history = try model.train(on: train, valid: valid, settings: settings, epochs: epochs,
+                                      schedule: .after(epochs: decayAfter, factor: 0.5))
+        results.trainSeconds = history.trainSeconds
+        results.wordsPerSecond = history.wordsPerSecond
+        results.epochValidPerplexity = history.epochs.map(\.validPerplexity)
+        results.validPerplexity = model.perplexity(of: valid)
+        results.testPerplexity = model.perplexity(of: test)
+        say(String(format: "  training %.1f s, %.0f words per second", history.trainSeconds, history.wordsPerSecond))
+        say("\n| model (test set) | perplexity |")
+        say("|---|---:|")
+        say(String(format: "| LSTM LM, %d × %d, this chapter | %.1f |", layers, hidden, results.testPerplexity))
+        if compareRNN {
+            var g = SeededGenerator(seed: options.seed)
+            let cell = RNNCell<Float>(inputSize: hidden, hiddenSize: hidden, name: "rnn", using: &g)
+            let rnn = RecurrentLanguageModel(vocabularySize: v, embeddingSize: hidden, layers: [cell], name: "rnn", using: &g)
+            var rnnSettings = settings
+            rnnSettings.method = .adam
+            rnnSettings.learningRate = 0.001
+            _ = try rnn.train(on: train, valid: valid, settings: rnnSettings, epochs: epochs, quiet: true)
+            results.rnnValidPerplexity = rnn.perplexity(of: valid)
+            results.rnnTestPerplexity = rnn.perplexity(of: test)
+            say(String(format: "| RNN LM (Chapter 5's defaults, %d epochs) | %.1f |", epochs, results.rnnTestPerplexity!))
+        }
+        let kn5 = perplexity(of: KneserNeyModel(NGramCounts(splits.train, order: 5), order: 5), on: splits.test.sentences).perplexity
+        say(String(format: "| Kneser-Ney 5-gram (Chapter 3) | %.1f |", kn5))
+        if options.dataDir != nil {
+            say("| Zaremba et al. 2014, non-regularized LSTM, 2 × 200, PTB test | 114.5 |")
+        }
+        say(String(format: "Validation perplexity %.1f.", results.validPerplexity))
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import ChapterKit
+import FigureKit
+import Foundation
+import NeuralKit
+import RecurrentLM
+import TextData
+
+/*: # Chapter 8 · Gated Recurrent Units
+
+ The GRU (Cho et al. 2014) keeps the LSTM's idea, gated addition to the state, with less
+ machinery: two gates instead of three, and no separate cell:
+
+ ```
+ z⁽ᵗ⁾ = σ(W_z x⁽ᵗ⁾ + U_z h⁽ᵗ⁻¹⁾ + b_z)               update gate
+ r⁽ᵗ⁾ = σ(W_r x⁽ᵗ⁾ + U_r h⁽ᵗ⁻¹⁾ + b_r)               reset gate
+ ĥ⁽ᵗ⁾ = tanh(W_h x⁽ᵗ⁾ + U_h (r⁽ᵗ⁾ ⊙ h⁽ᵗ⁻¹⁾) + b_h)    candidate
+ h⁽ᵗ⁾ = (1 − z⁽ᵗ⁾) ⊙ h⁽ᵗ⁻¹⁾ + z⁽ᵗ⁾ ⊙ ĥ⁽ᵗ⁾
+ ```
+
+ With z⁽ᵗ⁾ = 0 the state is copied forward unchanged, the GRU's version of the LSTM's
+ forget gate at 1. This chapter draws the cell and then measures the slides' comparison
+ table instead of quoting it: gates, state, parameters, time per training step, and
+ quality on the same two tasks for the plain RNN, the LSTM and the GRU.
+*/
+@main
+struct Chapter08: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Chapter08", abstract: "GRU: the cell, and the RNN / LSTM / GRU comparison, measured.")
+
+    @OptionGroup var options: ChapterOptions
+
+    @Option(help: "Language models: epochs each (default: 1 on the Penn Treebank, 6 on the sample).")
+    var epochs: Int?
+
+    @Option(help: "Language models: hidden size (and embedding size).")
+    var hidden = 200
+
+    @Option(help: "Lags of the memory task, comma-separated.")
+    var lags = "20,50,100"
+
+    @Option(help: "Memory task: updates per model and lag.")
+    var lagUpdates = 400
+
+    @Option(help: "OpenBLAS threads (the output layer runs its own two threads).")
+    var blasThreads = 1
+
+    func run() throws {
+        BLAS.threads = blasThreads
+        Memory.reuseLargeBlocks()
+        let clock = ContinuousClock(), start = clock.now
+        var results = Results()
+        let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
+        say("# Chapter 8 · Gated Recurrent Units\n")
+        try drawCell(to: figures)
+        say("\n## With z = 0 the state is copied: h after 1,000 steps equals h(0) bit for bit: \(copiesItsState())")
+        results.comparison = try compare()
+        results.seconds = (clock.now - start).seconds
+        say(String(format: "\nTotal time: %.1f s", results.seconds))
+        if let json = options.json { try writeResults(results, to: json) }
+    }
+
+    func drawCell(to figures: URL) throws {
+        var generator = SeededGenerator(seed: options.seed)
+        let cell = GRUCell<Double>(inputSize: 2, hiddenSize: 3, name: "gru", using: &generator)
+        let tape = Tape<Double>()
+        let h = cell(tape.input(.uniform([1, 2], bound: 1, using: &generator), name: "x(t)"),
+                     state: [tape.input(.zeros([1, 3]), name: "h(t−1)")])[0]
+        let graph = ComputationGraph(tape: tape, output: h,
+                                     title: "GRU cell, one step: h(t) = (1 − z) ⊙ h(t−1) + z ⊙ ĥ,  ĥ = tanh(W_h x + U_h (r ⊙ h(t−1)) + b_h)")
+        let urls = try GraphvizRenderer.render(graph, to: figures, name: "chapter08-gru-cell")
+        say("Figure: " + urls.map(\.relativePath).joined(separator: ", "))
+    }
+
+    /// z fixed at 0 (no weights into the update gate, bias −1000): h(1000) == h(0).
+    func copiesItsState() -> Bool {
+        var generator = SeededGenerator(seed: options.seed)
+        let (d, n) = (3, 4)
+        let cell = GRUCell<Double>(inputSize: d, hiddenSize: n, name: "gru", updateBias: -1000, using: &generator)
+        var w = cell.inputWeight.value, u = cell.gateWeight.value
+        for row in 0..<n {  // the update gate's rows: W_z and U_z
+            for k in 0..<d { w.scalars[row * d + k] = 0 }
+            for k in 0..<n { u.scalars[row * n + k] = 0 }
+        }
+        (cell.inputWeight.value, cell.gateWeight.value) = (w, u)
+        let h0 = Tensor<Double>.uniform([1, n], bound: 1, using: &generator)
+        var h = h0
+        for _ in 0..<1000 {
+            let tape = Tape<Double>()
+            h = cell(tape.input(.uniform([1, d], bound: 5, using: &generator), name: "x"), state: [tape.input(h, name: "h")])[0].value
+        }
+        return h.scalars == h0.scalars
+    }
+}
+
+/// One row of the comparison.
+struct ModelComparison: Encodable {
+    var gates = 0
+    var cellState = false
+    var parameters = 0
+    var parametersByFormula = 0
+    var secondsPerStep = 0.0
+    var wordsPerSecond = 0.0
+    var validPerplexity = 0.0
+    var testPerplexity = 0.0
+    var lagAccuracy: [String: Double] = [:]
+}
+
+/// What `--json FILE` writes.
+struct Results: Encodable {
+    var comparison: [String: ModelComparison] = [:]
+    var seconds = 0.0
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NeuralKit
+import RecurrentLM
+import TextData
+
+/// Benchmarks whose figures the README and the issue notes quote. Each configuration is
+/// run in turn, round after round, so that a slow spell of a noisy machine hits all of
+/// them alike; the figure is the median over rounds.
+///
+///     swift run -c release Benchmarks rnn-lm|lstm-lm [rounds]
+///
+/// rnn-lm: training windows of the Chapter 5 RNN language model at Penn Treebank sizes
+/// (|V| = 10,000, d = H = 200, batch 20, BPTT 20, SGD with clipping), on random word ids;
+/// lstm-lm: the same for Chapter 7's two-layer LSTM (2 × 200, Zaremba et al.'s small
+/// model). Prints words per second per configuration.
+let arguments = CommandLine.arguments.dropFirst()
+guard let mode = arguments.first, ["rnn-lm", "lstm-lm"].contains(mode) else {
+    print("usage: Benchmarks rnn-lm|lstm-lm [rounds]")
+    exit(2)
+}
+let rounds = arguments.dropFirst().first.flatMap(Int.init) ?? 5
+Memory.reuseLargeBlocks()
+let v = 10_000, d = 200, h = 200, batch = 20, bptt = 20, windowsPerRound = 20
+var generator = SeededGenerator(seed: 1)
+let ids = (0..<(batch * bptt * windowsPerRound + 1)).map { _ in generator.nextInt(below: v) }
+let stream = TokenStream(ids: ids, padding: 0)
+
+struct Configuration { let name: String; let blasThreads: Int; let fusedThreads: Int }
+let configurations = [
+    Configuration(name: "BLAS 1 thread, fused op on 2 threads (Chapter 5's default)", blasThreads: 1, fusedThreads: 2),
+    Configuration(name: "BLAS 2 threads, fused op on 1 thread", blasThreads: 2, fusedThreads: 1),
+    Configuration(name: "BLAS 2 threads, fused op on 2 threads", blasThreads: 2, fusedThreads: 2),
+]
+var rates = [[Double]](repeating: [], count: configurations.count)
+var settings = RecurrentTrainingSettings()
+settings.learningRate = 1
+for round in 0...rounds {
+    for (c, configuration) in configurations.enumerated() {
+        BLAS.threads = configuration.blasThreads
+        FusedKernels.threads = configuration.fusedThreads
+        var g = SeededGenerator(seed: 2)
+        var optimizer = RecurrentOptimizer<Float>(.sgd, learningRate: 1)
+        let report: EpochReport
+        if mode == "rnn-lm" {
+            let cell = RNNCell<Float>(inputSize: d, hiddenSize: h, name: "rnn", using: &g)
+            let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d, layers: [cell], name: "rnn", using: &g)
+            report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: 1, label: "")
+        } else {
+            let cells = [LSTMCell<Float>(inputSize: d, hiddenSize: h, name: "lstm1", using: &g),
+                         LSTMCell<Float>(inputSize: h, hiddenSize: h, name: "lstm2", using: &g)]
+            let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d, layers: cells, name: "lm", using: &g)
+            report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: 1, label: "")
+        }
+        if round > 0 { rates[c].append(report.wordsPerSecond) }  // round 0 warms up
+    }
+}
+print("\(mode == "rnn-lm" ? "RNN LM (1 × 200)" : "LSTM LM (2 × 200)") training step, |V| = \(v), d = H = \(h), batch \(batch) × BPTT \(bptt), SGD + clipping; \(rounds) rounds × \(windowsPerRound) windows")
+for (configuration, r) in zip(configurations, rates) {
+    let sorted = r.sorted()
+    print(String(format: "  %-60@ median %6.0f words/s  (min %.0f, max %.0f)", configuration.name as NSString,
+                 sorted[sorted.count / 2], sorted.first!, sorted.last!))
+}

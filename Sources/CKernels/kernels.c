@@ -1,0 +1,102 @@
+#include "ckernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* exp(r) on [-ln2/2, ln2/2] by Cephes' degree-6 polynomial, after the Cody-Waite
+   reduction x = k ln2 + r; the same constants as NeuralKit's Swift `exponentiate`. */
+#define EXP_LOG2E 1.44269504f
+#define EXP_LN2_HI 0.693359375f
+#define EXP_LN2_LO (-2.12194440e-4f)
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+
+static inline float exp_portable(float v) {
+    if (v < -87.3f) v = -87.3f;
+    if (v > 88.0f) v = 88.0f;
+    float k = nearbyintf(v * EXP_LOG2E);
+    float r = v - k * EXP_LN2_HI - k * EXP_LN2_LO;
+    float p = EXP_P0;
+    p = p * r + EXP_P1; p = p * r + EXP_P2; p = p * r + EXP_P3; p = p * r + EXP_P4; p = p * r + EXP_P5;
+    return ldexpf(p * r * r + r + 1.0f, (int)k);
+}
+
+static void shifted_portable(float *x, const float *bias, long n, float *largest, float *total) {
+    int nan = 0;
+    float m = -INFINITY;
+    for (long j = 0; j < n; j++) {
+        float z = bias ? x[j] + bias[j] : x[j];
+        x[j] = z;
+        nan |= z != z;
+        m = z > m ? z : m;
+    }
+    float s = 0;
+    for (long j = 0; j < n; j++) { x[j] = exp_portable(x[j] - m); s += x[j]; }
+    *largest = nan ? NAN : m;
+    *total = nan ? NAN : s;
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+__attribute__((target("avx512f")))
+static inline __m512 exp_avx512(__m512 v) {
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.0f));
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(EXP_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(EXP_LN2_HI), v);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(EXP_LN2_LO), r);
+    __m512 p = _mm512_set1_ps(EXP_P0);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P1));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P2));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P5));
+    __m512 e = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(e, k);  /* e * 2^k */
+}
+
+__attribute__((target("avx512f")))
+static void shifted_avx512(float *x, const float *bias, long n, float *largest, float *total) {
+    __m512 m = _mm512_set1_ps(-INFINITY);
+    __mmask16 nan = 0;
+    for (long j = 0; j < n; j += 16) {
+        __mmask16 lanes = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 z = _mm512_maskz_loadu_ps(lanes, x + j);
+        if (bias) z = _mm512_add_ps(z, _mm512_maskz_loadu_ps(lanes, bias + j));
+        _mm512_mask_storeu_ps(x + j, lanes, z);
+        nan |= _mm512_mask_cmp_ps_mask(lanes, z, z, _CMP_UNORD_Q);
+        m = _mm512_mask_max_ps(m, lanes, m, z);
+    }
+    float mx = _mm512_reduce_max_ps(m);
+    __m512 shift = _mm512_set1_ps(mx), s = _mm512_setzero_ps();
+    for (long j = 0; j < n; j += 16) {
+        __mmask16 lanes = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512 e = exp_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, x + j), shift));
+        _mm512_mask_storeu_ps(x + j, lanes, e);
+        s = _mm512_mask_add_ps(s, lanes, s, e);
+    }
+    float total16 = _mm512_reduce_add_ps(s);
+    *largest = nan ? NAN : mx;
+    *total = nan ? NAN : total16;
+}
+
+int ck_uses_avx512(void) {
+    static int checked = -1;
+    if (checked < 0) { __builtin_cpu_init(); checked = __builtin_cpu_supports("avx512f") ? 1 : 0; }
+    return checked;
+}
+
+void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest, float *total) {
+    if (ck_uses_avx512()) shifted_avx512(x, bias, n, largest, total);
+    else shifted_portable(x, bias, n, largest, total);
+}
+#else
+int ck_uses_avx512(void) { return 0; }
+void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest, float *total) {
+    shifted_portable(x, bias, n, largest, total);
+}
+#endif

@@ -1,0 +1,15 @@
+import CMalloc
+
+/// Memory settings for training loops.
+public enum Memory {
+    /// Keeps freed blocks of up to 32 MiB (glibc's largest mmap threshold) in the
+    /// process's heap for reuse, and lets the heap keep up to `retained` bytes (default
+    /// 1 GiB) free at its top instead of returning them to the kernel. A language model's
+    /// step allocates (batch × vocabulary) buffers of several megabytes each; without
+    /// this, glibc maps them afresh every step and the page faults cost a large part of
+    /// the step. Returns false when the C library refused a setting.
+    @discardableResult
+    public static func reuseLargeBlocks(retained: Int = 1 << 30) -> Bool {
+        cmalloc_keep_large_blocks(32 << 20, Int32(min(retained, Int(Int32.max)))) == 1
+    }
+}

@@ -1,0 +1,203 @@
+/// Recurrent cells: one time step of a recurrent network, the same weights at every step.
+///
+/// A cell's step is split in two so that a whole sequence can be run fast without
+/// changing the arithmetic: ``RecurrentCell/projectInputs(_:)`` computes the input's part
+/// of every pre-activation (W_e e + b, all gate blocks side by side) and can take every
+/// time step's inputs at once, as one product; ``RecurrentCell/step(projected:state:)``
+/// adds the recurrent part and applies the gates. Calling the cell on one input does
+/// both, exactly as the slides write the step.
+public protocol RecurrentCell<Scalar>: Layer {
+    /// Size of the input vector x(t) (an embedding e(t), or the layer below's h(t)).
+    var inputSize: Int { get }
+    /// Size of h(t).
+    var hiddenSize: Int { get }
+    /// How many tensors the state holds: 1 (h) for a plain RNN or a GRU, 2 (h, c) for an LSTM.
+    var stateCount: Int { get }
+    /// The input's part of the pre-activations for a (B × inputSize) batch of inputs (any
+    /// number of rows: one time step or several stacked).
+    func projectInputs(_ x: Variable<Scalar>) -> Variable<Scalar>
+    /// One time step from the projected input (B rows) and the previous state; returns
+    /// the new state, whose first tensor is h(t).
+    func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>]
+}
+
+extension RecurrentCell {
+    /// One step on an input x(t): `step(projected: projectInputs(x), state: state)`.
+    public func callAsFunction(_ x: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
+        step(projected: projectInputs(x), state: state)
+    }
+
+    /// The zero state for a batch of `batchSize` sequences.
+    public func zeroState(batchSize: Int) -> [Tensor<Scalar>] {
+        Array(repeating: .zeros([batchSize, hiddenSize]), count: stateCount)
+    }
+}
+
+/// The nonlinearity of a plain RNN: the slides write σ; tanh is the common choice.
+public enum RecurrentActivation: String, CaseIterable, Sendable {
+    case tanh, sigmoid
+
+    func apply<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
+        switch self {
+        case .tanh: return NeuralKit.tanh(x)
+        case .sigmoid: return NeuralKit.sigmoid(x)
+        }
+    }
+}
+
+/// The plain (Elman) RNN cell of the slides:
+/// ```
+/// h(t) = σ(W_h h(t−1) + W_e e(t) + b₁)
+/// ```
+/// W_h is (H × H), W_e is (H × d), b₁ is (H). Parameters are named `name.W_h`,
+/// `name.W_e`, `name.b1`.
+public struct RNNCell<Scalar: TensorScalar>: RecurrentCell {
+    public let recurrentWeight: Parameter<Scalar>
+    public let inputWeight: Parameter<Scalar>
+    public let bias: Parameter<Scalar>
+    public let activation: RecurrentActivation
+
+    /// Weights uniform in ±1/√H (as PyTorch's `nn.RNN`), zero bias.
+    public init(
+        inputSize: Int, hiddenSize: Int, activation: RecurrentActivation = .tanh, name: String,
+        using generator: inout SeededGenerator
+    ) {
+        let bound = 1 / Double(hiddenSize).squareRoot()
+        recurrentWeight = Parameter("\(name).W_h", .uniform([hiddenSize, hiddenSize], bound: bound, using: &generator))
+        inputWeight = Parameter("\(name).W_e", .uniform([hiddenSize, inputSize], bound: bound, using: &generator))
+        bias = Parameter("\(name).b1", .zeros([hiddenSize]))
+        self.activation = activation
+    }
+
+    public var inputSize: Int { inputWeight.shape[1] }
+    public var hiddenSize: Int { recurrentWeight.shape[0] }
+    public var stateCount: Int { 1 }
+    public var parameters: [Parameter<Scalar>] { [recurrentWeight, inputWeight, bias] }
+
+    public func projectInputs(_ x: Variable<Scalar>) -> Variable<Scalar> {
+        matmul(x, x.tape.parameter(inputWeight), transposeRight: true) + x.tape.parameter(bias)
+    }
+
+    public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
+        precondition(state.count == 1, "RNNCell: the state is [h], got \(state.count) tensors")
+        let tape = projected.tape
+        let recurrent = matmul(state[0], tape.parameter(recurrentWeight), transposeRight: true)
+        return [activation.apply(recurrent + projected)]
+    }
+}
+
+/// The LSTM cell (Hochreiter and Schmidhuber 1997, with the forget gate of Gers et al.
+/// 2000), as the slides write it:
+/// ```
+/// f(t) = σ(W_f h(t−1) + U_f x(t) + b_f)        forget gate
+/// i(t) = σ(W_i h(t−1) + U_i x(t) + b_i)        input gate
+/// o(t) = σ(W_o h(t−1) + U_o x(t) + b_o)        output gate
+/// c̃(t) = tanh(W_c h(t−1) + U_c x(t) + b_c)     candidate
+/// c(t) = f(t) ⊙ c(t−1) + i(t) ⊙ c̃(t)           cell state
+/// h(t) = o(t) ⊙ tanh(c(t))                     hidden state
+/// ```
+/// The four gates' weights are stored stacked, in the order f, i, o, c̃: `name.W`
+/// (4H × H) holds W_f … W_c, `name.U` (4H × d) holds U_f … U_c, `name.b` (4H) the biases,
+/// so each step is one product per input; the state is [h, c].
+public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
+    public let recurrentWeight: Parameter<Scalar>
+    public let inputWeight: Parameter<Scalar>
+    public let bias: Parameter<Scalar>
+    /// true: the element-wise half of the step runs as two fused ops
+    /// (``lstmCellState(_:previous:)``, ``lstmHiddenState(_:cell:)``); false: as the
+    /// equations read, slice by slice (the reference, and what the figures draw).
+    public var fused = true
+
+    /// Weights uniform in ±1/√H; biases zero except the forget gate's, `forgetBias`
+    /// (1 by default, so the cell starts out keeping its state: Jozefowicz et al. 2015).
+    public init(inputSize: Int, hiddenSize: Int, name: String, forgetBias: Double = 1,
+                using generator: inout SeededGenerator) {
+        let bound = 1 / Double(hiddenSize).squareRoot()
+        recurrentWeight = Parameter("\(name).W", .uniform([4 * hiddenSize, hiddenSize], bound: bound, using: &generator))
+        inputWeight = Parameter("\(name).U", .uniform([4 * hiddenSize, inputSize], bound: bound, using: &generator))
+        var b = [Scalar](repeating: 0, count: 4 * hiddenSize)
+        for j in 0..<hiddenSize { b[j] = Scalar(forgetBias) }
+        bias = Parameter("\(name).b", Tensor(b))
+    }
+
+    public var inputSize: Int { inputWeight.shape[1] }
+    public var hiddenSize: Int { recurrentWeight.shape[1] }
+    public var stateCount: Int { 2 }
+    public var parameters: [Parameter<Scalar>] { [recurrentWeight, inputWeight, bias] }
+
+    public func projectInputs(_ x: Variable<Scalar>) -> Variable<Scalar> {
+        matmul(x, x.tape.parameter(inputWeight), transposeRight: true) + x.tape.parameter(bias)
+    }
+
+    public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
+        precondition(state.count == 2, "LSTMCell: the state is [h, c], got \(state.count) tensors")
+        let (h, c) = (state[0], state[1])
+        let n = hiddenSize
+        let z = matmul(h, h.tape.parameter(recurrentWeight), transposeRight: true) + projected
+        if fused {
+            let cNext = lstmCellState(z, previous: c)
+            return [lstmHiddenState(z, cell: cNext), cNext]
+        }
+        let f = sigmoid(slice(z, columns: 0..<n, label: "f gate"))
+        let i = sigmoid(slice(z, columns: n..<(2 * n), label: "i gate"))
+        let o = sigmoid(slice(z, columns: (2 * n)..<(3 * n), label: "o gate"))
+        let candidate = tanh(slice(z, columns: (3 * n)..<(4 * n), label: "candidate c̃"))
+        let cNext = f * c + i * candidate
+        return [o * tanh(cNext), cNext]
+    }
+}
+
+/// The GRU cell (Cho et al. 2014), as the slides write it:
+/// ```
+/// z(t) = σ(W_z x(t) + U_z h(t−1) + b_z)              update gate
+/// r(t) = σ(W_r x(t) + U_r h(t−1) + b_r)              reset gate
+/// ĥ(t) = tanh(W_h x(t) + U_h (r(t) ⊙ h(t−1)) + b_h)   candidate
+/// h(t) = (1 − z(t)) ⊙ h(t−1) + z(t) ⊙ ĥ(t)
+/// ```
+/// Three weight blocks to the LSTM's four, and no cell state. Stored as `name.W`
+/// (3H × d: W_z, W_r, W_h stacked), `name.U_zr` (2H × H), `name.U_h` (H × H) and `name.b`
+/// (3H).
+public struct GRUCell<Scalar: TensorScalar>: RecurrentCell {
+    public let inputWeight: Parameter<Scalar>
+    /// U_z and U_r stacked (2H × H): both multiply h(t−1).
+    public let gateWeight: Parameter<Scalar>
+    /// U_h (H × H): multiplies r(t) ⊙ h(t−1).
+    public let candidateWeight: Parameter<Scalar>
+    public let bias: Parameter<Scalar>
+
+    /// Weights uniform in ±1/√H; biases zero except the update gate's, `updateBias`
+    /// (a negative one makes the cell start out copying its state, as the LSTM's forget
+    /// bias does).
+    public init(inputSize: Int, hiddenSize: Int, name: String, updateBias: Double = 0,
+                using generator: inout SeededGenerator) {
+        let bound = 1 / Double(hiddenSize).squareRoot()
+        inputWeight = Parameter("\(name).W", .uniform([3 * hiddenSize, inputSize], bound: bound, using: &generator))
+        gateWeight = Parameter("\(name).U_zr", .uniform([2 * hiddenSize, hiddenSize], bound: bound, using: &generator))
+        candidateWeight = Parameter("\(name).U_h", .uniform([hiddenSize, hiddenSize], bound: bound, using: &generator))
+        var b = [Scalar](repeating: 0, count: 3 * hiddenSize)
+        for j in 0..<hiddenSize { b[j] = Scalar(updateBias) }
+        bias = Parameter("\(name).b", Tensor(b))
+    }
+
+    public var inputSize: Int { inputWeight.shape[1] }
+    public var hiddenSize: Int { candidateWeight.shape[0] }
+    public var stateCount: Int { 1 }
+    public var parameters: [Parameter<Scalar>] { [inputWeight, gateWeight, candidateWeight, bias] }
+
+    public func projectInputs(_ x: Variable<Scalar>) -> Variable<Scalar> {
+        matmul(x, x.tape.parameter(inputWeight), transposeRight: true) + x.tape.parameter(bias)
+    }
+
+    public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
+        precondition(state.count == 1, "GRUCell: the state is [h], got \(state.count) tensors")
+        let h = state[0]
+        let n = hiddenSize
+        let recurrent = matmul(h, h.tape.parameter(gateWeight), transposeRight: true)  // [U_z h, U_r h]
+        let z = sigmoid(slice(projected, columns: 0..<n, label: "W_z x + b_z") + slice(recurrent, columns: 0..<n, label: "U_z h"))
+        let r = sigmoid(slice(projected, columns: n..<(2 * n), label: "W_r x + b_r")
+                        + slice(recurrent, columns: n..<(2 * n), label: "U_r h"))
+        let candidate = tanh(slice(projected, columns: (2 * n)..<(3 * n), label: "W_h x + b_h")
+                             + matmul(r * h, h.tape.parameter(candidateWeight), transposeRight: true))
+        return [oneMinus(z) * h + z * candidate]
+    }
+}

@@ -1,0 +1,139 @@
+import NeuralKit
+import TextData
+
+/// A recurrent language model: embeddings, one or more recurrent layers, and a softmax
+/// over the vocabulary at every step.
+/// ```
+/// e(t) = E[x(t)];   h(t) = cell(e(t), h(t−1));   ŷ(t) = softmax(U h(t) + b₂)
+/// ```
+/// With a plain ``RNNCell`` this is the model of Chapter 5; with an LSTM or GRU cell,
+/// Chapters 7 and 8. Stacked layers feed each layer's h(t) to the next as its input.
+/// Parameters: `name.E` (|V| × d), the cells', `name.U` (|V| × H), `name.b2` (|V|).
+public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
+    public typealias Scalar = Cell.Scalar
+    public let embedding: Embedding<Scalar>
+    public let layers: [Cell]
+    public let output: Linear<Scalar>
+
+    /// How a window of steps is unrolled on the tape. Both compute the same numbers
+    /// (a test checks values and gradients); they differ in how many ops they record.
+    public enum Unrolling: Sendable {
+        /// The slides' picture, one step at a time: e(t), h(t), ŷ(t) and J(t) for each t,
+        /// then J = the mean of the J(t). For figures and as the reference.
+        case stepByStep
+        /// Every step's embeddings and input products at once (one product per layer),
+        /// the recurrence step by step, then every step's output layer and loss as one
+        /// fused op (``linearSoftmaxCrossEntropy(_:weight:bias:labels:)``). For training.
+        case batched
+    }
+
+    /// Builds the model around `layers` (the first takes inputs of the embedding size,
+    /// each next one the previous one's hidden size). Embeddings uniform in ±0.1, U
+    /// uniform in ±1/√H, b₂ zero.
+    public init(vocabularySize: Int, embeddingSize: Int, layers: [Cell], name: String,
+                using generator: inout SeededGenerator) {
+        precondition(!layers.isEmpty, "RecurrentLanguageModel: needs at least one layer")
+        precondition(layers[0].inputSize == embeddingSize, "RecurrentLanguageModel: first layer takes \(layers[0].inputSize), embeddings are \(embeddingSize)")
+        for (below, above) in zip(layers, layers.dropFirst()) {
+            precondition(above.inputSize == below.hiddenSize, "RecurrentLanguageModel: layer sizes do not chain")
+        }
+        embedding = Embedding(vocabularySize: vocabularySize, embeddingSize: embeddingSize, name: name, using: &generator)
+        self.layers = layers
+        let hidden = layers.last!.hiddenSize
+        let bound = 1 / Double(hidden).squareRoot()
+        output = Linear(weight: Parameter("\(name).U", .uniform([vocabularySize, hidden], bound: bound, using: &generator)),
+                        bias: Parameter("\(name).b2", .zeros([vocabularySize])))
+    }
+
+    public var vocabularySize: Int { embedding.vocabularySize }
+    public var hiddenSize: Int { layers.last!.hiddenSize }
+    public var parameters: [Parameter<Scalar>] { embedding.parameters + layers.flatMap(\.parameters) + output.parameters }
+
+    /// The state every layer starts from: zeros.
+    public func zeroState(batchSize: Int) -> [[Tensor<Scalar>]] {
+        layers.map { $0.zeroState(batchSize: batchSize) }
+    }
+
+    /// Runs the layers over `inputs` (time-major: `inputs[t][b]`) from `state`, and returns
+    /// the top layer's h(t) for every step, stacked (step t in rows t·B ..< (t+1)·B), and
+    /// every layer's final state.
+    public func hiddenStates(
+        _ inputs: [[Int]], from state: [[Tensor<Scalar>]], on tape: Tape<Scalar>
+    ) -> (outputs: Variable<Scalar>, state: [[Variable<Scalar>]]) {
+        var unused = SeededGenerator(seed: 0)
+        return hiddenStates(inputs, from: state, on: tape, dropout: 0, using: &unused)
+    }
+
+    /// The same, with dropout at `dropout` on every non-recurrent connection (the
+    /// embeddings going in, each layer's h(t) going up), as Zaremba et al. (2014) apply
+    /// it; the recurrent connections are left alone. For training only.
+    public func hiddenStates(
+        _ inputs: [[Int]], from state: [[Tensor<Scalar>]], on tape: Tape<Scalar>, dropout rate: Double,
+        using generator: inout SeededGenerator
+    ) -> (outputs: Variable<Scalar>, state: [[Variable<Scalar>]]) {
+        let steps = inputs.count, batch = inputs.first?.count ?? 0
+        precondition(steps > 0 && batch > 0, "RecurrentLanguageModel: no input")
+        var below = dropout(embedding(inputs.flatMap { $0 }, on: tape), rate: rate, using: &generator)
+        var finalState: [[Variable<Scalar>]] = []
+        for (l, cell) in layers.enumerated() {
+            var current = state[l].enumerated().map { tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)") }
+            let projected = cell.projectInputs(below)
+            var outputs: [Variable<Scalar>] = []
+            for t in 0..<steps {
+                current = cell.step(projected: slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: current)
+                outputs.append(current[0])
+            }
+            below = dropout(steps == 1 ? outputs[0] : concatenate(rows: outputs), rate: rate, using: &generator)
+            finalState.append(current)
+        }
+        return (below, finalState)
+    }
+
+    /// J: the mean cross-entropy of `targets` (time-major, −1 for no target) given
+    /// `inputs`, and the final state, to carry into the next window.
+    public func loss(
+        _ inputs: [[Int]], targets: [[Int]], from state: [[Tensor<Scalar>]], on tape: Tape<Scalar>,
+        unrolling: Unrolling = .batched
+    ) -> (loss: Variable<Scalar>, state: [[Variable<Scalar>]]) {
+        var unused = SeededGenerator(seed: 0)
+        return loss(inputs, targets: targets, from: state, on: tape, unrolling: unrolling, dropout: 0, using: &unused)
+    }
+
+    /// The same, with dropout on the non-recurrent connections (batched unrolling only).
+    public func loss(
+        _ inputs: [[Int]], targets: [[Int]], from state: [[Tensor<Scalar>]], on tape: Tape<Scalar>,
+        unrolling: Unrolling = .batched, dropout rate: Double, using generator: inout SeededGenerator
+    ) -> (loss: Variable<Scalar>, state: [[Variable<Scalar>]]) {
+        precondition(rate == 0 || unrolling == .batched, "RecurrentLanguageModel: dropout needs the batched unrolling")
+        precondition(inputs.count == targets.count && zip(inputs, targets).allSatisfy { $0.count == $1.count },
+                     "RecurrentLanguageModel: inputs and targets differ in shape")
+        switch unrolling {
+        case .batched:
+            let (outputs, finalState) = hiddenStates(inputs, from: state, on: tape, dropout: rate, using: &generator)
+            let loss = linearSoftmaxCrossEntropy(outputs, weight: tape.parameter(output.weight),
+                                                 bias: output.bias.map(tape.parameter), labels: targets.flatMap { $0 })
+            return (loss, finalState)
+        case .stepByStep:
+            precondition(targets.allSatisfy { $0.allSatisfy { $0 >= 0 } }, "stepByStep unrolling takes no padding")
+            var current = zip(layers, state).map { _, s in s.enumerated().map { tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)") } }
+            var total: Variable<Scalar>? = nil
+            for t in inputs.indices {
+                var x = embedding(inputs[t], on: tape, label: "e(\(t + 1))")
+                for (l, cell) in layers.enumerated() {
+                    current[l] = cell(x, state: current[l])
+                    x = current[l][0]
+                }
+                let stepLoss = softmaxCrossEntropy(logits: output(x), labels: targets[t])
+                total = total.map { $0 + stepLoss } ?? stepLoss
+            }
+            return (total! * (1 / Scalar(inputs.count)), current)
+        }
+    }
+
+    /// The distribution ŷ over the next word after each sequence of a batch, from the
+    /// top layer's h (B × H): softmax(U h + b₂).
+    public func distribution(after h: Tensor<Scalar>) -> Tensor<Scalar> {
+        let tape = Tape<Scalar>()
+        return softmax(output(tape.input(h, name: "h"))).value
+    }
+}

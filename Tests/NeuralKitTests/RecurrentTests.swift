@@ -1,0 +1,269 @@
+import XCTest
+@testable import NeuralKit
+
+/// The fused output layer against its unfused composition, the row ops and the RNN cell
+/// against finite differences.
+final class RecurrentTests: XCTestCase {
+    var generator = SeededGenerator(seed: 11)
+
+    func parameter(_ name: String, _ shape: [Int]) -> Parameter<Double> {
+        Parameter(name, .uniform(shape, bound: 1, using: &generator))
+    }
+
+    func assertGradients(_ parameters: [Parameter<Double>], line: UInt = #line, _ loss: (Tape<Double>) -> Variable<Double>) {
+        let result = gradientCheck(parameters, loss: loss)
+        XCTAssertEqual(result.errors.count, parameters.count, line: line)
+        for (name, error) in result.errors { XCTAssertLessThan(error, 1e-6, "relative error of \(name)", line: line) }
+    }
+
+    func testFusedOutputLayerGradients() {
+        let h = parameter("h", [5, 3]), w = parameter("W", [7, 3]), b = parameter("b", [7])
+        assertGradients([h, w, b]) { t in
+            linearSoftmaxCrossEntropy(t.parameter(h), weight: t.parameter(w), bias: t.parameter(b), labels: [0, 6, 3, -1, 3])
+        }
+    }
+
+    /// The fused op equals matmul + bias + softmaxCrossEntropy over the rows with a label,
+    /// in value and in every gradient (padding rows get none).
+    func testFusedOutputLayerMatchesUnfused() {
+        let h = parameter("h", [6, 4]), w = parameter("W", [9, 4]), b = parameter("b", [9])
+        let labels = [2, -1, 8, 0, 0, -1]
+        let fused = Tape<Double>()
+        let hv = fused.parameter(h)
+        let lf = linearSoftmaxCrossEntropy(hv, weight: fused.parameter(w), bias: fused.parameter(b), labels: labels)
+        fused.backward(from: lf)
+        let fusedGradients = [h, w, b].map(\.gradient)
+        [h, w, b].zeroGradients()
+
+        let kept = labels.indices.filter { labels[$0] >= 0 }
+        let plain = Tape<Double>()
+        let rows = concatenate(rows: kept.map { slice(plain.parameter(h), rows: $0..<($0 + 1)) })
+        let logits = matmul(rows, plain.parameter(w), transposeRight: true) + plain.parameter(b)
+        let lu = softmaxCrossEntropy(logits: logits, labels: kept.map { labels[$0] })
+        plain.backward(from: lu)
+        XCTAssertEqual(lf.value.scalar, lu.value.scalar, accuracy: 1e-12)
+        for (p, g) in zip([h, w, b], fusedGradients) {
+            XCTAssertEqual(p.gradient.shape, g.shape)
+            for (x, y) in zip(p.gradient.scalars, g.scalars) { XCTAssertEqual(x, y, accuracy: 1e-12, p.name) }
+        }
+        // a padding row's gradient is exactly zero
+        XCTAssertEqual(fusedGradients[0].row(1), [0, 0, 0, 0])
+    }
+
+    /// Big enough to take the two-thread path (rows × classes ≥ 2^18).
+    func testFusedOutputLayerThreadedMatchesUnfusedInFloat() {
+        var g = SeededGenerator(seed: 3)
+        let h = Parameter<Float>("h", .uniform([64, 16], bound: 1, using: &g))
+        let w = Parameter<Float>("W", .uniform([5000, 16], bound: 1, using: &g))
+        let b = Parameter<Float>("b", .uniform([5000], bound: 1, using: &g))
+        let labels = (0..<64).map { ($0 * 997) % 5000 }
+        let fused = Tape<Float>()
+        let lf = linearSoftmaxCrossEntropy(fused.parameter(h), weight: fused.parameter(w), bias: fused.parameter(b), labels: labels)
+        fused.backward(from: lf)
+        let fusedGradients = [h, w, b].map(\.gradient)
+        [h, w, b].zeroGradients()
+        let plain = Tape<Float>()
+        let lu = softmaxCrossEntropy(logits: matmul(plain.parameter(h), plain.parameter(w), transposeRight: true) + plain.parameter(b),
+                                     labels: labels)
+        plain.backward(from: lu)
+        XCTAssertEqual(lf.value.scalar, lu.value.scalar, accuracy: 1e-4)
+        for (p, g) in zip([h, w, b], fusedGradients) {
+            let scale = p.gradient.maxAbs
+            for (x, y) in zip(p.gradient.scalars, g.scalars) { XCTAssertEqual(x, y, accuracy: 1e-4 * scale, p.name) }
+        }
+    }
+
+    func testRowStackAndSlice() {
+        let a = parameter("a", [2, 3]), b = parameter("b", [4, 3])
+        assertGradients([a, b]) { t in
+            let stacked = concatenate(rows: [t.parameter(a), t.parameter(b)])
+            XCTAssertEqual(stacked.shape, [6, 3])
+            XCTAssertEqual(stacked.value.row(2), b.value.row(0))
+            let middle = slice(stacked, rows: 1..<4)
+            return sum(middle * middle)
+        }
+    }
+
+    func testRNNCellBothActivations() {
+        for activation in RecurrentActivation.allCases {
+            var g = SeededGenerator(seed: 5)
+            let cell = RNNCell<Double>(inputSize: 3, hiddenSize: 4, activation: activation, name: "rnn", using: &g)
+            let x = parameter("x", [2, 3]), h0 = parameter("h0", [2, 4])
+            assertGradients(cell.parameters + [x, h0]) { t in
+                let h1 = cell(t.parameter(x), state: [t.parameter(h0)])[0]
+                let h2 = cell(t.parameter(x), state: [h1])[0]
+                return sum(h2 * h2)
+            }
+        }
+    }
+
+    /// h = σ(W_h h₀ + W_e x + b₁) by hand for one row.
+    func testRNNCellMatchesTheFormula() {
+        var g = SeededGenerator(seed: 9)
+        let cell = RNNCell<Double>(inputSize: 2, hiddenSize: 3, activation: .sigmoid, name: "rnn", using: &g)
+        let x = [0.5, -1.0], h0 = [0.2, 0.0, -0.3]
+        let t = Tape<Double>()
+        let h = cell(t.input(Tensor(rows: [x]), name: "x"), state: [t.input(Tensor(rows: [h0]), name: "h0")])[0].value
+        for i in 0..<3 {
+            var a = cell.bias.value.scalars[i]
+            for j in 0..<3 { a += cell.recurrentWeight.value[i, j] * h0[j] }
+            for j in 0..<2 { a += cell.inputWeight.value[i, j] * x[j] }
+            XCTAssertEqual(h.scalars[i], 1 / (1 + Foundation.exp(-a)), accuracy: 1e-14)
+        }
+    }
+}
+
+/// The gated cells: gradients through two steps, and the slides' equations by hand.
+final class GatedCellTests: XCTestCase {
+    func assertGradients(_ parameters: [Parameter<Double>], line: UInt = #line, _ loss: (Tape<Double>) -> Variable<Double>) {
+        let result = gradientCheck(parameters, loss: loss)
+        XCTAssertEqual(result.errors.count, parameters.count, line: line)
+        for (name, error) in result.errors { XCTAssertLessThan(error, 1e-6, "relative error of \(name)", line: line) }
+    }
+
+    func testOneMinusGradient() {
+        var g = SeededGenerator(seed: 1)
+        let x = Parameter<Double>("x", .uniform([2, 3], bound: 1, using: &g))
+        assertGradients([x]) { t in sum(oneMinus(t.parameter(x)) * t.parameter(x)) }
+    }
+
+    func testLSTMCellGradientsThroughTwoSteps() {
+        for fused in [true, false] {
+        var g = SeededGenerator(seed: 2)
+        var cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 4, name: "lstm", using: &g)
+        cell.fused = fused
+        cell.bias.value = .uniform([16], bound: 0.5, using: &g)
+        let x = Parameter<Double>("x", .uniform([2, 3], bound: 1, using: &g))
+        let h0 = Parameter<Double>("h0", .uniform([2, 4], bound: 1, using: &g))
+        let c0 = Parameter<Double>("c0", .uniform([2, 4], bound: 1, using: &g))
+        assertGradients(cell.parameters + [x, h0, c0]) { t in
+            let s1 = cell(t.parameter(x), state: [t.parameter(h0), t.parameter(c0)])
+            let s2 = cell(t.parameter(x), state: s1)
+            return sum(s2[0] * s2[0]) + sum(s2[1])
+        }
+        }
+    }
+
+    /// The fused element-wise half of the LSTM step equals the readable one: same h, c
+    /// and the same gradients for every parameter and input.
+    func testFusedLSTMStepEqualsTheReadableOne() {
+        var g = SeededGenerator(seed: 12)
+        var cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 5, name: "lstm", using: &g)
+        cell.bias.value = .uniform([20], bound: 1, using: &g)
+        let x = Parameter<Double>("x", .uniform([4, 3], bound: 1, using: &g))
+        let h0 = Parameter<Double>("h0", .uniform([4, 5], bound: 1, using: &g))
+        let c0 = Parameter<Double>("c0", .uniform([4, 5], bound: 1, using: &g))
+        let all = cell.parameters + [x, h0, c0]
+        var outputs: [[Double]] = [], gradients: [[[Double]]] = []
+        for fused in [true, false] {
+            cell.fused = fused
+            let t = Tape<Double>()
+            let s1 = cell(t.parameter(x), state: [t.parameter(h0), t.parameter(c0)])
+            let s2 = cell(t.parameter(x), state: s1)
+            var r = SeededGenerator(seed: 1)
+            let loss = sum(s2[0] * t.input(.uniform([4, 5], bound: 1, using: &r), name: "r")) + sum(s2[1] * s2[1])
+            t.backward(from: loss)
+            outputs.append(s2[0].value.scalars + s2[1].value.scalars)
+            gradients.append(all.map(\.gradient.scalars))
+            all.zeroGradients()
+        }
+        for (a, b) in zip(outputs[0], outputs[1]) { XCTAssertEqual(a, b, accuracy: 1e-14) }
+        for (ga, gb) in zip(gradients[0], gradients[1]) {
+            for (a, b) in zip(ga, gb) { XCTAssertEqual(a, b, accuracy: 1e-13) }
+        }
+    }
+
+    func testGRUCellGradientsThroughTwoSteps() {
+        var g = SeededGenerator(seed: 3)
+        let cell = GRUCell<Double>(inputSize: 3, hiddenSize: 4, name: "gru", using: &g)
+        cell.bias.value = .uniform([12], bound: 0.5, using: &g)
+        let x = Parameter<Double>("x", .uniform([2, 3], bound: 1, using: &g))
+        let h0 = Parameter<Double>("h0", .uniform([2, 4], bound: 1, using: &g))
+        assertGradients(cell.parameters + [x, h0]) { t in
+            let h1 = cell(t.parameter(x), state: [t.parameter(h0)])
+            let h2 = cell(t.parameter(x), state: h1)
+            return sum(h2[0] * h2[0])
+        }
+    }
+
+    static func sigma(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+    /// One LSTM step for one row, from the equations with the weights read block by block.
+    func testLSTMStepMatchesTheEquations() {
+        var g = SeededGenerator(seed: 4)
+        let (d, n) = (2, 3)
+        let cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
+        cell.bias.value = .uniform([4 * n], bound: 0.5, using: &g)
+        let x = [0.3, -0.7], h0 = [0.1, -0.2, 0.5], c0 = [1.0, -0.5, 0.25]
+        let t = Tape<Double>()
+        let out = cell(t.input(Tensor(rows: [x]), name: "x"),
+                       state: [t.input(Tensor(rows: [h0]), name: "h"), t.input(Tensor(rows: [c0]), name: "c")])
+        func pre(_ gate: Int, _ j: Int) -> Double {  // W_gate h + U_gate x + b_gate, row j
+            let row = gate * n + j
+            var a = cell.bias.value.scalars[row]
+            for k in 0..<n { a += cell.recurrentWeight.value[row, k] * h0[k] }
+            for k in 0..<d { a += cell.inputWeight.value[row, k] * x[k] }
+            return a
+        }
+        for j in 0..<n {
+            let f = Self.sigma(pre(0, j)), i = Self.sigma(pre(1, j)), o = Self.sigma(pre(2, j)), candidate = Foundation.tanh(pre(3, j))
+            let c = f * c0[j] + i * candidate
+            XCTAssertEqual(out[1].value.scalars[j], c, accuracy: 1e-14)
+            XCTAssertEqual(out[0].value.scalars[j], o * Foundation.tanh(c), accuracy: 1e-14)
+        }
+    }
+
+    /// One GRU step for one row, from the equations.
+    func testGRUStepMatchesTheEquations() {
+        var g = SeededGenerator(seed: 5)
+        let (d, n) = (2, 3)
+        let cell = GRUCell<Double>(inputSize: d, hiddenSize: n, name: "gru", using: &g)
+        cell.bias.value = .uniform([3 * n], bound: 0.5, using: &g)
+        let x = [0.3, -0.7], h0 = [0.1, -0.2, 0.5]
+        let t = Tape<Double>()
+        let out = cell(t.input(Tensor(rows: [x]), name: "x"), state: [t.input(Tensor(rows: [h0]), name: "h")])[0]
+        func wx(_ gate: Int, _ j: Int) -> Double {
+            var a = cell.bias.value.scalars[gate * n + j]
+            for k in 0..<d { a += cell.inputWeight.value[gate * n + j, k] * x[k] }
+            return a
+        }
+        func u(_ gate: Int, _ j: Int, _ v: [Double]) -> Double {  // U_z, U_r, U_h row j
+            let w = gate < 2 ? cell.gateWeight.value : cell.candidateWeight.value
+            let row = gate < 2 ? gate * n + j : j
+            return (0..<n).reduce(0) { $0 + w[row, $1] * v[$1] }
+        }
+        let r = (0..<n).map { Self.sigma(wx(1, $0) + u(1, $0, h0)) }
+        let reset = zip(r, h0).map { $0 * $1 }
+        for j in 0..<n {
+            let z = Self.sigma(wx(0, j) + u(0, j, h0))
+            let candidate = Foundation.tanh(wx(2, j) + u(2, j, reset))
+            XCTAssertEqual(out.value.scalars[j], (1 - z) * h0[j] + z * candidate, accuracy: 1e-14)
+        }
+    }
+
+    /// The slides' claim: with the forget gate at 1 and the input gate at 0, the cell
+    /// state is carried unchanged, here across 1,000 steps of random inputs, exactly.
+    func testLSTMKeepsItsCellIndefinitely() {
+        var g = SeededGenerator(seed: 6)
+        let (d, n) = (3, 5)
+        let cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
+        // f and i gates: no weights, biases so large that σ is exactly 1 and exactly 0
+        var w = cell.recurrentWeight.value, u = cell.inputWeight.value, b = cell.bias.value
+        for row in 0..<(2 * n) {
+            for k in 0..<n { w.scalars[row * n + k] = 0 }
+            for k in 0..<d { u.scalars[row * d + k] = 0 }
+            b.scalars[row] = row < n ? 1000 : -1000
+        }
+        (cell.recurrentWeight.value, cell.inputWeight.value, cell.bias.value) = (w, u, b)
+        let c0 = Tensor<Double>.uniform([1, n], bound: 3, using: &g)
+        var h = Tensor<Double>.uniform([1, n], bound: 1, using: &g), c = c0
+        for _ in 0..<1000 {
+            let t = Tape<Double>()
+            let next = cell(t.input(.uniform([1, d], bound: 5, using: &g), name: "x"),
+                            state: [t.input(h, name: "h"), t.input(c, name: "c")])
+            (h, c) = (next[0].value, next[1].value)
+        }
+        XCTAssertEqual(c.scalars, c0.scalars)  // bit for bit
+        XCTAssertNotEqual(h.scalars, [Double](repeating: 0, count: n))
+    }
+}
