@@ -83,6 +83,8 @@ struct Chapter07: ParsableCommand {
         let lagResults = try lagExperiment(figures: figures)
         results.lagAccuracy = lagResults.accuracy
         results.largestLagLearned = lagResults.largest
+        results.maxLagRnn = lagResults.largest["rnn"] ?? 0
+        results.maxLagLstm = lagResults.largest["lstm"] ?? 0
         try languageModel(results: &results)
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
@@ -145,11 +147,14 @@ struct Results: Encodable {
     var memoryKeptExactly = false
     var lagAccuracy: [String: [String: Double]] = [:]
     var largestLagLearned: [String: Int] = [:]
+    var maxLagRnn = 0
+    var maxLagLstm = 0
     var validPerplexity = 0.0
     var testPerplexity = 0.0
     var trainSeconds = 0.0
     var wordsPerSecond = 0.0
     var epochValidPerplexity: [Double] = []
+    var epochTestPerplexity: [Double] = []
     var rnnValidPerplexity: Double?
     var rnnTestPerplexity: Double?
     var seconds = 0.0

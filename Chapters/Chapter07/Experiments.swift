@@ -75,11 +75,12 @@ extension Chapter07 {
         say("\n## LSTM language model: \(layers) × \(hidden), \(epochs) epochs on \(splits.source)")
         say("  \(model.parameters.parameterCount()) parameters; SGD \(learningRate), clipping at \(clip), batch 20 × BPTT 20, "
             + "halving after epoch \(decayAfter)")
-        let history = try model.train(on: train, valid: valid, settings: settings, epochs: epochs,
-                                      schedule: .after(epochs: decayAfter, factor: 0.5))
+        let history = try model.train(on: train, valid: valid, test: options.dataDir == nil ? nil : test, settings: settings,
+                                      epochs: epochs, schedule: .after(epochs: decayAfter, factor: 0.5))
         results.trainSeconds = history.trainSeconds
         results.wordsPerSecond = history.wordsPerSecond
         results.epochValidPerplexity = history.epochs.map(\.validPerplexity)
+        results.epochTestPerplexity = history.epochs.compactMap(\.testPerplexity)
         results.validPerplexity = model.perplexity(of: valid)
         results.testPerplexity = model.perplexity(of: test)
         say(String(format: "  training %.1f s, %.0f words per second", history.trainSeconds, history.wordsPerSecond))
