@@ -15,7 +15,9 @@ let package = Package(
         .library(name: "FigureKit", targets: ["FigureKit"]),
         .library(name: "NGram", targets: ["NGram"]),
         .library(name: "RecurrentLM", targets: ["RecurrentLM"]),
+        .library(name: "Classifiers", targets: ["Classifiers"]),
         .executable(name: "Chapter01", targets: ["Chapter01"]),
+        .executable(name: "Chapter02", targets: ["Chapter02"]),
         .executable(name: "Chapter03", targets: ["Chapter03"]),
         .executable(name: "Chapter04", targets: ["Chapter04"]),
         .executable(name: "Chapter05", targets: ["Chapter05"]),
@@ -47,6 +49,9 @@ let package = Package(
             name: "RecurrentLM", dependencies: ["NeuralKit", "TextData", "ChapterKit"],
             swiftSettings: optimizedEverywhere),
         .target(
+            name: "Classifiers", dependencies: ["NeuralKit", "TextData", "ChapterKit"],
+            swiftSettings: optimizedEverywhere),
+        .target(
             name: "ChapterKit",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -62,6 +67,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Chapters/Chapter01",
+            swiftSettings: optimizedEverywhere),
+        .executableTarget(
+            name: "Chapter02",
+            dependencies: [
+                "NeuralKit", "TextData", "FigureKit", "ChapterKit", "Classifiers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter02",
             swiftSettings: optimizedEverywhere),
         .executableTarget(
             name: "Chapter03",
@@ -121,6 +134,7 @@ let package = Package(
         .testTarget(name: "TextDataTests", dependencies: ["TextData"]),
         .testTarget(name: "FigureKitTests", dependencies: ["FigureKit", "NeuralKit"]),
         .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter02Tests", dependencies: ["Chapter02", "Classifiers", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
         .testTarget(name: "Chapter04Tests", dependencies: ["Chapter04", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter08Tests", dependencies: ["Chapter08", "RecurrentLM", "NeuralKit", "TextData"]),

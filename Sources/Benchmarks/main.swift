@@ -7,7 +7,7 @@ import TextData
 /// run in turn, round after round, so that a slow spell of a noisy machine hits all of
 /// them alike; the figure is the median over rounds.
 ///
-///     swift run -c release Benchmarks rnn-lm|lstm-lm [rounds]
+///     swift run -c release Benchmarks rnn-lm|lstm-lm [rounds [configuration]]
 ///
 /// rnn-lm: training windows of the Chapter 5 RNN language model at Penn Treebank sizes
 /// (|V| = 10,000, d = H = 200, batch 20, BPTT 20, SGD with clipping), on random word ids;
@@ -19,8 +19,10 @@ guard let mode = arguments.first, ["rnn-lm", "lstm-lm"].contains(mode) else {
     exit(2)
 }
 let rounds = arguments.dropFirst().first.flatMap(Int.init) ?? 5
+/// An optional third argument runs only that configuration (0, 1, 2), for profiling.
+let only = arguments.dropFirst(2).first.flatMap(Int.init)
 Memory.reuseLargeBlocks()
-let v = 10_000, d = 200, h = 200, batch = 20, bptt = 20, windowsPerRound = 20
+let v = Int(ProcessInfo.processInfo.environment["BENCH_V"] ?? "") ?? 10_000, d = 200, h = 200, batch = 20, bptt = 20, windowsPerRound = 20
 var generator = SeededGenerator(seed: 1)
 let ids = (0..<(batch * bptt * windowsPerRound + 1)).map { _ in generator.nextInt(below: v) }
 let stream = TokenStream(ids: ids, padding: 0)
@@ -35,7 +37,7 @@ var rates = [[Double]](repeating: [], count: configurations.count)
 var settings = RecurrentTrainingSettings()
 settings.learningRate = 1
 for round in 0...rounds {
-    for (c, configuration) in configurations.enumerated() {
+    for (c, configuration) in configurations.enumerated() where only == nil || only == c {
         BLAS.threads = configuration.blasThreads
         FusedKernels.threads = configuration.fusedThreads
         var g = SeededGenerator(seed: 2)
@@ -55,7 +57,7 @@ for round in 0...rounds {
     }
 }
 print("\(mode == "rnn-lm" ? "RNN LM (1 × 200)" : "LSTM LM (2 × 200)") training step, |V| = \(v), d = H = \(h), batch \(batch) × BPTT \(bptt), SGD + clipping; \(rounds) rounds × \(windowsPerRound) windows")
-for (configuration, r) in zip(configurations, rates) {
+for (configuration, r) in zip(configurations, rates) where !r.isEmpty {
     let sorted = r.sorted()
     print(String(format: "  %-60@ median %6.0f words/s  (min %.0f, max %.0f)", configuration.name as NSString,
                  sorted[sorted.count / 2], sorted.first!, sorted.last!))

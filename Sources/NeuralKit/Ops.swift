@@ -365,6 +365,64 @@ public func mean<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
     }
 }
 
+/// The mean of each run of consecutive rows: x is (Σ lengths × n), the result is
+/// (lengths.count × n) with row i the average of the lengths[i] rows of segment i. This is
+/// the Deep Averaging Network's composition of a batch of sentences of different lengths,
+/// their words' vectors stacked one sentence after another:
+/// ```
+/// av_i = (1 / |s_i|) Σ_{w ∈ s_i} x_w
+/// ```
+/// Backward hands each row of segment i the gradient of av_i divided by lengths[i].
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func segmentMean<Scalar>(_ x: Variable<Scalar>, lengths: [Int]) -> Variable<Scalar> {
+    let xv = x.value
+    precondition(xv.rank == 2, "segmentMean: needs a matrix, got shape \(xv.shape)")
+    precondition(lengths.allSatisfy { $0 > 0 } && lengths.reduce(0, +) == xv.rows,
+                 "segmentMean: segments of lengths \(lengths.prefix(8))… must be positive and cover the \(xv.rows) rows")
+    let n = xv.columns
+    var out = [Scalar](repeating: 0, count: lengths.count * n)
+    var start = 0
+    for (i, length) in lengths.enumerated() {
+        let scale = 1 / Scalar(length)
+        for r in start..<(start + length) {
+            for j in 0..<n { out[i * n + j] += xv.scalars[r * n + j] }
+        }
+        for j in 0..<n { out[i * n + j] *= scale }
+        start += length
+    }
+    let shape = xv.shape
+    return x.tape.record("average", inputs: [x], value: Tensor(shape: [lengths.count, n], scalars: out)) { g in
+        var dx = [Scalar](repeating: 0, count: shape[0] * n)
+        var start = 0
+        for (i, length) in lengths.enumerated() {
+            let scale = 1 / Scalar(length)
+            for r in start..<(start + length) {
+                for j in 0..<n { dx[r * n + j] = g.scalars[i * n + j] * scale }
+            }
+            start += length
+        }
+        return [Tensor(shape: shape, scalars: dx)]
+    }
+}
+
+/// Element-wise maximum of same-shaped tensors (max-pooling over time, one step at a
+/// time). The gradient goes to the larger input; on a tie, to `a`.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func maximum<Scalar>(_ a: Variable<Scalar>, _ b: Variable<Scalar>) -> Variable<Scalar> {
+    let av = a.value, bv = b.value
+    precondition(av.shape == bv.shape, "maximum: shapes \(av.shape) and \(bv.shape) differ")
+    let out = av.zipMap(bv, "maximum") { Swift.max($0, $1) }
+    return a.tape.record("max", inputs: [a, b], value: out) { g in
+        var da = g, db = g
+        for i in g.scalars.indices {
+            if av.scalars[i] >= bv.scalars[i] { db.scalars[i] = 0 } else { da.scalars[i] = 0 }
+        }
+        return [da, db]
+    }
+}
+
 // MARK: - Shape
 
 /// The same elements under another shape with the same count (row-major order kept).

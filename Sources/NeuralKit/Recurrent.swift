@@ -201,3 +201,27 @@ public struct GRUCell<Scalar: TensorScalar>: RecurrentCell {
         return [oneMinus(z) * h + z * candidate]
     }
 }
+
+extension RecurrentCell {
+    /// Runs the cell over a whole batch of sequences of equal length: `x` holds the
+    /// inputs time-major, (steps·B × inputSize) with rows t·B ..< (t+1)·B at step t.
+    /// Returns every step's state in time order (h(t) first in each); with `reversed` the
+    /// cell reads the sequence from its last step to its first (the backward half of a
+    /// bidirectional network), and the states are still returned in time order.
+    public func unroll(
+        _ x: Variable<Scalar>, steps: Int, from initial: [Variable<Scalar>]? = nil, reversed: Bool = false
+    ) -> [[Variable<Scalar>]] {
+        precondition(steps > 0 && x.shape[0] % steps == 0, "unroll: \(x.shape[0]) rows are not \(steps) steps")
+        let batch = x.shape[0] / steps
+        let projected = projectInputs(x)
+        var state = initial ?? zeroState(batchSize: batch).enumerated().map {
+            x.tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)")
+        }
+        var states = [[Variable<Scalar>]](repeating: [], count: steps)
+        for t in reversed ? Array((0..<steps).reversed()) : Array(0..<steps) {
+            state = step(projected: steps == 1 ? projected : slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: state)
+            states[t] = state
+        }
+        return states
+    }
+}

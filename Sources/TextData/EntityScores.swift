@@ -85,6 +85,39 @@ public struct EntityScores: Sendable, Equatable {
     }
 }
 
+/// A named entity read back from a tag sequence: its type and the words it covers.
+public struct EntitySpan: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var type: String
+    public var range: Range<Int>
+
+    public init(type: String, range: Range<Int>) {
+        self.type = type
+        self.range = range
+    }
+
+    public var description: String { "\(type)[\(range.lowerBound)..<\(range.upperBound)]" }
+
+    /// The entities of one sentence's tags, by the same start-of-chunk and end-of-chunk
+    /// rules ``EntityScores`` counts with, so IOB1 (`I-PER I-PER B-PER`: B only between two
+    /// entities of one type) and IOB2 (`B-PER I-PER B-PER`: B at every start) both read
+    /// right, and an ill-formed `O I-LOC` still opens an entity, as conlleval reads it.
+    public static func spans(_ tags: [String]) -> [EntitySpan] {
+        var spans: [EntitySpan] = []
+        var open: (type: String, start: Int)?
+        var last = ("O", "")
+        for (i, tag) in (tags + ["O"]).enumerated() {
+            let current = EntityScores.split(tag)
+            if let entity = open, endOfChunk(last, current) {
+                spans.append(EntitySpan(type: entity.type, range: entity.start..<i))
+                open = nil
+            }
+            if i < tags.count, startOfChunk(last, current) { open = (current.1, i) }
+            last = current
+        }
+        return spans
+    }
+}
+
 /// conlleval's endOfChunk: did a chunk end between the previous and the current word?
 private func endOfChunk(_ previous: (String, String), _ current: (String, String)) -> Bool {
     let (pt, py) = previous, (t, y) = current

@@ -166,4 +166,24 @@ final class GradientCheckTests: XCTestCase {
         }
         XCTAssertGreaterThan(result.maxRelativeError, 0.3)
     }
+
+    func testSegmentMean() {
+        let x = parameter("x", [6, 3])
+        assertGradients([x]) { t in weightedSum(segmentMean(t.parameter(x), lengths: [2, 1, 3])) }
+    }
+
+    func testSegmentMeanValues() {
+        let x = Tensor<Double>(shape: [3, 2], scalars: [1, 2, 3, 4, 10, 20])
+        let y = segmentMean(Tape<Double>().input(x, name: "x"), lengths: [2, 1]).value
+        XCTAssertEqual(y.shape, [2, 2])
+        XCTAssertEqual(y.scalars, [2, 3, 10, 20])  // (1+3)/2, (2+4)/2; the last row alone
+    }
+
+    func testMaximum() {
+        let a = parameter("a", [3, 4]), b = parameter("b", [3, 4])
+        assertGradients([a, b]) { t in weightedSum(maximum(t.parameter(a), t.parameter(b))) }
+        let tape = Tape<Double>()
+        let y = maximum(tape.input(Tensor([1, 5, -2]), name: "a"), tape.input(Tensor([3, 4, -1]), name: "b"))
+        XCTAssertEqual(y.value.scalars, [3, 5, -1])
+    }
 }

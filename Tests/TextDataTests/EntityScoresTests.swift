@@ -42,3 +42,47 @@ final class EntityScoresTests: XCTestCase {
         XCTAssertEqual(s.overall.f1, 0)
     }
 }
+
+final class EntitySpanTests: XCTestCase {
+    /// IOB1 (CoNLL-2003's own encoding): B- only where an entity follows one of its type.
+    func testIOB1() {
+        let tags = ["I-PER", "I-PER", "B-PER", "O", "I-LOC", "I-ORG", "I-ORG", "O"]
+        XCTAssertEqual(EntitySpan.spans(tags), [
+            EntitySpan(type: "PER", range: 0..<2), EntitySpan(type: "PER", range: 2..<3),
+            EntitySpan(type: "LOC", range: 4..<5), EntitySpan(type: "ORG", range: 5..<7),
+        ])
+    }
+
+    /// IOB2: B- at every entity's first word; the same entities as the IOB1 sentence above.
+    func testIOB2() {
+        let tags = ["B-PER", "I-PER", "B-PER", "O", "B-LOC", "B-ORG", "I-ORG", "O"]
+        XCTAssertEqual(EntitySpan.spans(tags), [
+            EntitySpan(type: "PER", range: 0..<2), EntitySpan(type: "PER", range: 2..<3),
+            EntitySpan(type: "LOC", range: 4..<5), EntitySpan(type: "ORG", range: 5..<7),
+        ])
+    }
+
+    /// An entity at the sentence's end is closed by it; an I- of another type after an
+    /// entity starts a new one; no tags, no entities.
+    func testEdges() {
+        XCTAssertEqual(EntitySpan.spans(["O", "B-MISC", "I-MISC"]), [EntitySpan(type: "MISC", range: 1..<3)])
+        XCTAssertEqual(EntitySpan.spans(["B-LOC", "I-PER"]), [EntitySpan(type: "LOC", range: 0..<1), EntitySpan(type: "PER", range: 1..<2)])
+        XCTAssertEqual(EntitySpan.spans([]), [])
+        XCTAssertEqual(EntitySpan.spans(["O", "O"]), [])
+    }
+
+    /// The spans agree with the scorer: scoring a tagging against itself finds as many
+    /// entities as the spans list, for the real IOB1 and IOB2 dev files when present.
+    func testSpansCountWhatTheScorerCounts() throws {
+        guard let data = DataDirectory.sharedIfPresent() else {
+            throw XCTSkip("../shared/data is absent (a fresh clone): the real CoNLL files are needed here")
+        }
+        let iob1 = try CoNLLReader.read(data.conllDev)
+        let iob2 = try CoNLLReader.read(data.file("conll2003/iob2/valid.txt"))
+        let tags1 = iob1.map { $0.map(\.tag) }, tags2 = iob2.map { $0.map(\.tag) }
+        let spans1 = tags1.flatMap(EntitySpan.spans), spans2 = tags2.flatMap(EntitySpan.spans)
+        XCTAssertEqual(spans1.count, EntityScores(gold: tags1, predicted: tags1).overall.gold)
+        XCTAssertEqual(spans1.count, spans2.count, "IOB1 and IOB2 encode the same entities")
+        XCTAssertEqual(spans1.count, 5942)  // the CoNLL-2003 dev set's entity count, as conlleval reports it
+    }
+}

@@ -1,0 +1,102 @@
+import ChapterKit
+import Foundation
+import NeuralKit
+
+/// A model that reads a sentence (word ids) and scores each class. Every call gets a
+/// batch of sentences of one length (see ``equalLengthBatches(_:batchSize:)``).
+public protocol SentenceClassifier {
+    var parameters: [Parameter<Float>] { get }
+    /// Unnormalized class scores, (batch × classes). `training` turns on the model's
+    /// dropout, drawn from `generator`.
+    func logits(_ sentences: [[Int]], on tape: Tape<Float>, training: Bool, using generator: inout SeededGenerator) -> Variable<Float>
+}
+
+/// How a sentence classifier is trained.
+public struct ClassifierSettings: Sendable {
+    public var epochs = 5
+    public var batchSize = 32
+    public var learningRate: Float = 1e-3
+    /// Gradient-norm clipping threshold (nil: none).
+    public var clip: Double? = 5
+    public var seed: UInt64 = 1
+
+    public init() {}
+}
+
+/// One epoch of training: the mean training loss and the accuracy on dev after it.
+public struct ClassifierEpoch: Encodable, Sendable {
+    public var epoch: Int
+    public var loss: Double
+    public var devAccuracy: Double
+    public var seconds: Double
+}
+
+/// Trains with Adam (lazy on the embedding rows a batch touches) on mini-batches of
+/// equal-length sentences, measures dev accuracy after every epoch, and leaves the model
+/// with the parameters of its best dev epoch (early stopping on dev, never on test).
+@discardableResult
+public func trainClassifier<Model: SentenceClassifier>(
+    _ model: Model, on train: EncodedSentences, dev: EncodedSentences, settings: ClassifierSettings,
+    label: String, quiet: Bool = false
+) throws -> [ClassifierEpoch] {
+    precondition(train.count > 0, "trainClassifier: no training sentences")
+    var generator = SeededGenerator(seed: settings.seed)
+    var optimizer = Adam<Float>(learningRate: settings.learningRate)
+    let parameters = model.parameters
+    var history: [ClassifierEpoch] = []
+    var best: (accuracy: Double, values: [Tensor<Float>])?
+    let clock = ContinuousClock()
+    for epoch in 1...max(settings.epochs, 1) where settings.epochs > 0 {
+        let start = clock.now
+        let batches = equalLengthBatches(train.ids.map(\.count), batchSize: settings.batchSize, shuffledBy: &generator)
+        var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: batches.count)
+        var total = 0.0, seen = 0
+        for (step, batch) in batches.enumerated() {
+            let value: Double = {
+                let tape = Tape<Float>()
+                let scores = model.logits(batch.map { train.ids[$0] }, on: tape, training: true, using: &generator)
+                let loss = softmaxCrossEntropy(logits: scores, labels: batch.map { train.labels[$0] })
+                tape.backward(from: loss)
+                return Double(loss.value.scalar)
+            }()
+            guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1) }
+            if let clip = settings.clip { _ = clipGradientNorm(parameters, threshold: clip) }
+            optimizer.step(parameters)
+            parameters.zeroGradients()
+            total += value * Double(batch.count)
+            seen += batch.count
+            if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(seen))) }
+        }
+        if !quiet { progress.finish() }
+        let devAccuracy = accuracy(model, on: dev)
+        history.append(ClassifierEpoch(epoch: epoch, loss: total / Double(seen), devAccuracy: devAccuracy,
+                                       seconds: (clock.now - start).seconds))
+        if best == nil || devAccuracy > best!.accuracy { best = (devAccuracy, parameters.map(\.value)) }
+    }
+    if let best { for (parameter, value) in zip(parameters, best.values) { parameter.value = value } }
+    return history
+}
+
+/// Class probabilities for each sentence, in input order.
+public func classProbabilities<Model: SentenceClassifier>(_ model: Model, _ sentences: [[Int]]) -> [[Double]] {
+    var out = [[Double]](repeating: [], count: sentences.count)
+    var unused = SeededGenerator(seed: 0)
+    for batch in equalLengthBatches(sentences.map(\.count), batchSize: 256) {
+        let tape = Tape<Float>()
+        let p = softmax(model.logits(batch.map { sentences[$0] }, on: tape, training: false, using: &unused)).value
+        for (r, index) in batch.enumerated() { out[index] = p.row(r).map(Double.init) }
+    }
+    return out
+}
+
+/// The most probable class of each sentence.
+public func predictClasses<Model: SentenceClassifier>(_ model: Model, _ sentences: [[Int]]) -> [Int] {
+    classProbabilities(model, sentences).map { p in p.indices.max { p[$0] < p[$1] }! }
+}
+
+/// Percentage of sentences whose most probable class is the gold one.
+public func accuracy<Model: SentenceClassifier>(_ model: Model, on data: EncodedSentences) -> Double {
+    guard data.count > 0 else { return 0 }
+    let correct = zip(predictClasses(model, data.ids), data.labels).filter { $0 == $1 }.count
+    return 100 * Double(correct) / Double(data.count)
+}
