@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "Chapter06", targets: ["Chapter06"]),
         .executable(name: "Chapter07", targets: ["Chapter07"]),
         .executable(name: "Chapter08", targets: ["Chapter08"]),
+        .executable(name: "Chapter09", targets: ["Chapter09"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -129,12 +130,22 @@ let package = Package(
             path: "Chapters/Chapter08",
             swiftSettings: optimizedEverywhere),
 
+        .executableTarget(
+            name: "Chapter09",
+            dependencies: [
+                "NeuralKit", "TextData", "FigureKit", "ChapterKit", "Classifiers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Chapters/Chapter09",
+            swiftSettings: optimizedEverywhere),
+
         // MARK: - Tests
         .testTarget(name: "NeuralKitTests", dependencies: ["NeuralKit"]),
         .testTarget(name: "TextDataTests", dependencies: ["TextData"]),
         .testTarget(name: "FigureKitTests", dependencies: ["FigureKit", "NeuralKit"]),
         .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter02Tests", dependencies: ["Chapter02", "Classifiers", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter09Tests", dependencies: ["Chapter09", "Classifiers", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
         .testTarget(name: "Chapter04Tests", dependencies: ["Chapter04", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter08Tests", dependencies: ["Chapter08", "RecurrentLM", "NeuralKit", "TextData"]),

@@ -1,4 +1,5 @@
 import NeuralKit
+import TextData
 
 /*: ## The window classifier
 

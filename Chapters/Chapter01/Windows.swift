@@ -17,20 +17,6 @@ import TextData
  filled with padding tokens of their own.
 */
 
-/// How a word is written: the capitalization feature.
-enum Capitalization: Int, CaseIterable {
-    case lower, initialUpper, allUpper, mixed, noLetters, padding
-
-    init(_ word: String) {
-        let letters = word.filter(\.isLetter)
-        if letters.isEmpty { self = .noLetters }
-        else if letters.allSatisfy(\.isLowercase) { self = .lower }
-        else if letters.allSatisfy(\.isUppercase) { self = letters.count > 1 ? .allUpper : .initialUpper }
-        else if word.first!.isUppercase && letters.dropFirst().allSatisfy(\.isLowercase) { self = .initialUpper }
-        else { self = .mixed }
-    }
-}
-
 /// The three feature vocabularies, built from the training sentences.
 struct WindowFeatures {
     static let halfWidth = 2
@@ -43,9 +29,7 @@ struct WindowFeatures {
     let suffixes: Vocabulary
 
     /// "Paris" → "paris", "1996" → "0000".
-    static func normalize(_ word: String) -> String {
-        String(word.lowercased().map { $0.isNumber ? "0" : $0 })
-    }
+    static func normalize(_ word: String) -> String { normalizedWord(word) }
 
     static func prefix(_ word: String) -> String { String(normalize(word).prefix(3)) }
     static func suffix(_ word: String) -> String { String(normalize(word).suffix(3)) }

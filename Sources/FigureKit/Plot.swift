@@ -23,7 +23,7 @@ public struct LinePlot: Sendable {
 
     public let width = 640.0, height = 420.0
     let margin = (left: 70.0, right: 170.0, top: 40.0, bottom: 55.0)
-    static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], logarithmicY: Bool = false) {
         self.title = title

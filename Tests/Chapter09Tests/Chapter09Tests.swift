@@ -1,0 +1,149 @@
+import Classifiers
+import Foundation
+import NeuralKit
+import TextData
+import XCTest
+@testable import Chapter09
+
+final class Chapter09Tests: XCTestCase {
+    func tinyFeatures() -> (TaggingFeatures, [TaggedSentence]) {
+        let words = [["Paris", "is", "lovely"], ["John", "met", "Mary"], ["EU", "rejects", "German"]]
+        let tags = [["I-LOC", "O", "O"], ["I-PER", "O", "I-PER"], ["I-ORG", "O", "I-MISC"]]
+        let sentences = zip(words, tags).map { zip($0, $1).map { TaggedToken(word: $0, tag: $1) } }
+        return (TaggingFeatures(training: sentences, minimumCount: 1), sentences)
+    }
+
+    /// Gradient check of the bidirectional tagger: every embedding table, both LSTMs and
+    /// the output layer, on a batch of two sentences.
+    func testBidirectionalTaggerGradientCheck() {
+        let (features, sentences) = tinyFeatures()
+        var g = SeededGenerator(seed: 2)
+        let tagger = RecurrentTagger<Double>(features: features, wordSize: 3, affixSize: 2, hiddenSize: 3, bidirectional: true,
+                                             dropout: 0, name: "tagger", using: &g)
+        for p in tagger.parameters { p.value = .uniform(p.shape, bound: 0.7, using: &g) }
+        let batch = sentences.prefix(2).map(features.encode)
+        let result = gradientCheck(tagger.parameters) { tape in
+            var unused = SeededGenerator(seed: 0)
+            return softmaxCrossEntropy(logits: tagger.logits(Array(batch), on: tape, using: &unused),
+                                       labels: RecurrentTagger<Double>.labels(Array(batch)))
+        }
+        XCTAssertEqual(result.errors.count, 4 + 3 + 3 + 2)
+        XCTAssertLessThan(result.maxRelativeError, 1e-6, "\(result)")
+    }
+
+    /// Batching changes nothing: a sentence's tag scores alone equal its rows inside a
+    /// batch (time-major: step t of sentence i is row t·B + i).
+    func testBatchedScoresEqualScoresAlone() {
+        let (features, sentences) = tinyFeatures()
+        var g = SeededGenerator(seed: 3)
+        let tagger = RecurrentTagger<Double>(features: features, wordSize: 3, hiddenSize: 4, bidirectional: true,
+                                             dropout: 0, name: "tagger", using: &g)
+        let encoded = sentences.map(features.encode)
+        let together = tagger.logits(encoded, on: Tape<Double>(), using: &g).value
+        for (i, sentence) in encoded.enumerated() {
+            let alone = tagger.logits([sentence], on: Tape<Double>(), using: &g).value
+            for t in 0..<3 {
+                XCTAssertEqual(alone.row(t), together.row(t * encoded.count + i))
+            }
+        }
+    }
+
+    /// The backward direction reads the sentence from its end: its state at step t equals
+    /// a forward run over the reversed inputs at step T−1−t.
+    func testReversedUnrollReadsFromTheEnd() {
+        var g = SeededGenerator(seed: 4)
+        let cell = LSTMCell<Double>(inputSize: 2, hiddenSize: 3, name: "lstm", using: &g)
+        let x = Tensor<Double>.uniform([4 * 2, 2], bound: 1, using: &g)  // 4 steps, batch 2
+        var reversedRows: [Double] = []
+        for t in (0..<4).reversed() { reversedRows += x.scalars[(t * 4)..<((t + 1) * 4)] }
+        let tape = Tape<Double>()
+        let backward = cell.unroll(tape.input(x, name: "x"), steps: 4, reversed: true)
+        let forward = cell.unroll(tape.input(Tensor(shape: [8, 2], scalars: reversedRows), name: "x reversed"), steps: 4)
+        for t in 0..<4 {
+            XCTAssertEqual(backward[t][0].value.scalars, forward[3 - t][0].value.scalars)
+            XCTAssertEqual(backward[t][1].value.scalars, forward[3 - t][1].value.scalars)
+        }
+    }
+
+    /// Gradient check of the LSTM sentence classifier with each pooling. The bound is
+    /// 1e-5, not 1e-6: the smallest entries of W's gradient (the comparison's floor is
+    /// 1e-3 of the largest) are at the rounding limit of a central difference (the error
+    /// grows as the step shrinks: 1.2e-6 at h = 1e-4, 4e-6 at 1e-5, 1.3e-4 at 1e-6), while a
+    /// wrong derivative would be off by order 1.
+    func testSentenceClassifierGradientCheck() {
+        for pooling in Pooling.allCases {
+            var g = SeededGenerator(seed: 5)
+            let model = LSTMSentenceClassifier<Double>(vocabularySize: 6, embeddingSize: 3, hiddenSize: 4, classes: 2,
+                                                       pooling: pooling, dropout: 0, name: "lstm", using: &g)
+            for p in model.parameters { p.value = .uniform(p.shape, bound: 1, using: &g) }
+            let result = gradientCheck(model.parameters) { tape in
+                var unused = SeededGenerator(seed: 0)
+                return softmaxCrossEntropy(logits: model.scores([[1, 2, 5, 3, 1], [4, 4, 0, 2, 5]], on: tape, training: false, using: &unused),
+                                           labels: [1, 0])
+            }
+            XCTAssertLessThan(result.maxRelativeError, 1e-5, "\(pooling): \(result.errors.map { "\($0.name) \($0.relativeError)" })")
+        }
+    }
+
+    /// Unlike the DAN, the LSTM classifier tells word orders apart.
+    func testLSTMClassifierSeesWordOrder() {
+        var g = SeededGenerator(seed: 6)
+        let model = LSTMSentenceClassifier<Double>(vocabularySize: 6, embeddingSize: 3, hiddenSize: 4, classes: 2,
+                                                   pooling: .last, dropout: 0, name: "lstm", using: &g)
+        let y = model.scores([[2, 5], [5, 2]], on: Tape<Double>(), training: false, using: &g).value.scalars
+        XCTAssertNotEqual(Array(y[0..<2]), Array(y[2..<4]))
+    }
+
+    /// The generated dates are real dates, checked with Foundation's Gregorian calendar,
+    /// and the five styles write the slides' example as expected.
+    func testDateExamples() {
+        XCTAssertEqual(DateTask.example(year: 1989, month: 4, day: 3, style: 0).source.joined(separator: " "),
+                       "the third of april 1 9 8 9")
+        XCTAssertEqual(DateTask.example(year: 2012, month: 11, day: 22, style: 3).source.joined(separator: " "),
+                       "nov 2 2 nd 2 0 1 2")
+        XCTAssertEqual(DateTask.example(year: 1989, month: 4, day: 3, style: 4).target.joined(), "1989-04-03")
+        var g = SeededGenerator(seed: 7)
+        let calendar = Calendar(identifier: .gregorian)
+        let formatter = DateFormatter()
+        formatter.calendar = calendar
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.isLenient = false
+        var februaryTwentyNinths = 0
+        for example in DateTask.examples(3000, using: &g) {
+            let iso = example.target.joined()
+            XCTAssertNotNil(formatter.date(from: iso), "\(iso) is not a date")
+            if iso.hasSuffix("-02-29") { februaryTwentyNinths += 1 }
+            XCTAssertTrue(example.source.allSatisfy(DateTask.sourceVocabulary.contains))
+        }
+        XCTAssertGreaterThan(februaryTwentyNinths, 0)
+    }
+
+    /// The encoder–decoder learns the date task on a small seeded run (the chapter's
+    /// default: 6,000 training dates, 6 epochs, H = 128; 96% of 1,000 held-out dates): at
+    /// least 85% of 300 held-out dates exactly right. (With 4,000 dates it stalls near 65%.)
+    func testEncoderDecoderLearnsDates() throws {
+        let (_, results) = try trainDates(trainCount: 6000, testCount: 300, epochs: 6, hiddenSize: 128, seed: 1, quiet: true)
+        XCTAssertGreaterThan(results.exactMatch, 85, "\(results.exactMatchPerEpoch)")
+        XCTAssertLessThan(results.exactMatchPerEpoch[0], results.exactMatch)
+    }
+
+    /// The chapter runs on the bundled samples and writes the JSON keys the book reads.
+    func testChapterRunsOnTheSample() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ch09-\(UUID())")
+        let json = folder.appendingPathComponent("results.json").path
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let chapter = try Chapter09.parse(["--figures", folder.path, "--json", json, "--tagger-epochs", "8",
+                                           "--classifier-epochs", "3", "--dates", "600,100", "--date-epochs", "1"])
+        try chapter.run()
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        for key in ["tagger_test_f1", "classifier_test_accuracy", "encoder_decoder_exact_match"] {
+            XCTAssertNotNil(results[key] as? Double, key)
+        }
+        XCTAssertGreaterThan(results["tagger_test_f1"] as! Double, 50)
+        for name in ["chapter09-bilstm-tagger.svg", "chapter09-encoder-decoder.svg", "chapter09-models.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), name)
+        }
+    }
+}
