@@ -57,6 +57,8 @@ let package = Package(
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(
+            name: "Book", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
             name: "Benchmarks", dependencies: ["NeuralKit", "TextData", "RecurrentLM"],
             swiftSettings: optimizedEverywhere),
 
@@ -145,6 +147,7 @@ let package = Package(
         .testTarget(name: "FigureKitTests", dependencies: ["FigureKit", "NeuralKit"]),
         .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter02Tests", dependencies: ["Chapter02", "Classifiers", "NeuralKit", "TextData"]),
+        .testTarget(name: "BookTests", dependencies: ["Book"]),
         .testTarget(name: "Chapter09Tests", dependencies: ["Chapter09", "Classifiers", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
         .testTarget(name: "Chapter04Tests", dependencies: ["Chapter04", "NeuralKit", "TextData"]),

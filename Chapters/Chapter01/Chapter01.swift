@@ -5,6 +5,8 @@ import Foundation
 import NeuralKit
 import TextData
 
+// Reading order: Windows.swift, WindowClassifier.swift, Training.swift, Decoding.swift, CoNLLExperiment.swift, Results.swift
+
 /*: # Chapter 1 · Named-entity recognition by window classification
 
  Named-entity recognition finds the names in a text and says what each one names: a

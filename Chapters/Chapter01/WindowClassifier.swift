@@ -6,19 +6,23 @@ import TextData
  With x the window vector, the slides' binary classifier for "is the centre word a
  location?" is
 
- ```
- h = f(W x + b)        W ∈ R^(H × 5d), b ∈ R^H, f = tanh
- s = uᵀ h              u ∈ R^H
- J = σ(s) = 1 / (1 + e^(−s))
- ```
+ $$
+ \begin{aligned}
+ h &= f(Wx + b) && W \in \mathbb{R}^{H \times 5d},\; b \in \mathbb{R}^{H},\; f = \tanh \\
+ s &= u^\top h && u \in \mathbb{R}^{H} \\
+ J &= \sigma(s) = \frac{1}{1 + e^{-s}}
+ \end{aligned}
+ $$
 
  J is the model's probability that the centre word is a location. The multi-class
  version keeps x and h and replaces u by a matrix U with one row per tag; a softmax turns
  the C scores into a distribution over tags:
 
- ```
- ŷ = softmax(U h + c)  ∈ R^C
- ```
+ $$
+ \begin{aligned}
+ \hat{y} &= \operatorname{softmax}(Uh + c) \in \mathbb{R}^{C}
+ \end{aligned}
+ $$
 
  Both are one `WindowClassifier`: `classes == 1` is the binary one (u, no bias).
  A batch of B windows is a (B × 5d) matrix, one window per row.

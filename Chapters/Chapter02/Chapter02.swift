@@ -14,12 +14,14 @@ import TextData
  then let a couple of feed-forward layers turn that mean into a decision (Iyyer et al.
  2015, "Deep Unordered Composition Rivals Syntactic Methods for Text Classification"):
 
- ```
- av = (1/|s|) Σ_{w ∈ s} E[w]                     the sentence's average word vector
- h₁ = f(W₁ av + b₁)                                first layer, f = ReLU
- h₂ = f(W₂ h₁ + b₂)                                second layer
- ŷ  = softmax(W_s h₂ + b_s)                        class probabilities
- ```
+ $$
+ \begin{aligned}
+ av &= \frac{1}{|s|} \sum_{w \in s} E[w] && \text{the sentence's average word vector} \\
+ h_1 &= f(W_1\, av + b_1) && \text{first layer, } f = \mathrm{ReLU} \\
+ h_2 &= f(W_2 h_1 + b_2) && \text{second layer} \\
+ \hat{y} &= \operatorname{softmax}(W_s h_2 + b_s) && \text{class probabilities}
+ \end{aligned}
+ $$
 
  The average throws away word order, and the chapter measures both what that costs and
  how little it costs on real reviews.

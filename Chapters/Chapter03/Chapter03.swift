@@ -6,6 +6,8 @@ import NGram
 import NeuralKit
 import TextData
 
+// Reading order: Walkthrough.swift, Perplexity.swift
+
 /*: # Chapter 3 · n-gram language models
 
  A language model gives the probability of the next word given the words so far,
@@ -13,9 +15,11 @@ import TextData
  conditionals. Before neural networks the answer was to *count*. An n-gram model makes
  the Markov assumption that only the last n − 1 words matter, and estimates
 
- ```
- P(w | h) ≈ count(h w) / count(h)        h = the n − 1 words before w
- ```
+ $$
+ \begin{aligned}
+ P(w \mid h) &\approx \frac{\operatorname{count}(h\,w)}{\operatorname{count}(h)} && h = \text{the } n-1 \text{ words before } w
+ \end{aligned}
+ $$
 
  This chapter counts n-grams of any order, shows the two ways that ratio breaks
  (sparsity), repairs it three ways (add-δ, backoff, Kneser-Ney), generates text, and

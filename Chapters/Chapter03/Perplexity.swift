@@ -8,9 +8,11 @@ import TextData
 
  A language model is judged by how little it is surprised by text it has not seen:
 
- ```
- perplexity = exp( −(1/N) Σₜ log P(wₜ | context) )
- ```
+ $$
+ \begin{aligned}
+ \text{perplexity} &= \exp\Big( -\frac{1}{N} \sum_{t} \log P(w_t \mid \text{context}) \Big)
+ \end{aligned}
+ $$
 
  the exponential of the mean cross-entropy over the N predicted tokens (every word and
  one `</s>` per sentence). Lower is better; a model that gives any test word probability

@@ -6,6 +6,8 @@ import NGram
 import NeuralKit
 import TextData
 
+// Reading order: WindowLanguageModel.swift, Training.swift, Claims.swift
+
 /*: # Chapter 4 · A fixed-window neural language model
 
  An n-gram model must have *seen* an n-gram to give it weight, and stores every n-gram it

@@ -5,11 +5,13 @@ import TextData
 
  The fixed-window neural language model of Bengio et al. (2003), as the slides draw it:
 
- ```
- e = [e⁽¹⁾; e⁽²⁾; e⁽³⁾; e⁽⁴⁾]        the previous four words' embeddings, concatenated
- h = f(W e + b₁)                      f = tanh
- ŷ = softmax(U h + b₂) ∈ R^|V|        a distribution over the whole vocabulary
- ```
+ $$
+ \begin{aligned}
+ e &= [e^{(1)}; e^{(2)}; e^{(3)}; e^{(4)}] && \text{the previous four words' embeddings, concatenated} \\
+ h &= f(We + b_1) && f = \tanh \\
+ \hat{y} &= \operatorname{softmax}(Uh + b_2) \in \mathbb{R}^{|V|} && \text{a distribution over the whole vocabulary}
+ \end{aligned}
+ $$
 
  A batch of B windows is a (B × 4) matrix of word ids; e is (B × 4d), h is (B × H), ŷ is
  (B × |V|).

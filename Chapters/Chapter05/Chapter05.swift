@@ -7,6 +7,8 @@ import NeuralKit
 import RecurrentLM
 import TextData
 
+// Reading order: Training.swift, Claims.swift
+
 /*: # Chapter 5 · The RNN language model
 
  The window model of Chapter 4 reads a fixed number of words, and each position of the
@@ -14,11 +16,13 @@ import TextData
  hidden state h⁽ᵗ⁾ that summarises everything read so far, applying *the same* weights
  at every step:
 
- ```
- e⁽ᵗ⁾ = E x⁽ᵗ⁾                                   (the embedding of word t)
- h⁽ᵗ⁾ = σ(W_h h⁽ᵗ⁻¹⁾ + W_e e⁽ᵗ⁾ + b₁)            (h⁽⁰⁾ = 0)
- ŷ⁽ᵗ⁾ = softmax(U h⁽ᵗ⁾ + b₂)                      (the distribution of word t + 1)
- ```
+ $$
+ \begin{aligned}
+ e^{(t)} &= E\, x^{(t)} && \text{the embedding of word } t \\
+ h^{(t)} &= \sigma\big(W_h h^{(t-1)} + W_e e^{(t)} + b_1\big) && h^{(0)} = 0 \\
+ \hat{y}^{(t)} &= \operatorname{softmax}\big(U h^{(t)} + b_2\big) && \text{the distribution of word } t+1
+ \end{aligned}
+ $$
 
  The slides write σ for the nonlinearity; tanh is the usual choice and our default
  (`--activation sigmoid` gives the logistic). Any length of input goes through the same
@@ -136,18 +140,20 @@ struct Chapter05: ParsableCommand {
          of each column, predicts each next word from the *true* previous words (teacher
          forcing), and the loss is their mean cross-entropy
 
-         ```
-         J = −(1/T) Σ_t log ŷ⁽ᵗ⁾[x⁽ᵗ⁺¹⁾]
-         ```
+         $$
+         \begin{aligned}
+         J &= -\frac{1}{T} \sum_{t} \log \hat{y}^{(t)}\big[x^{(t+1)}\big]
+         \end{aligned}
+         $$
 
          Backpropagation runs back through those `bptt` steps only; the hidden state at the
- end of a window is carried into the next as a plain value (the gradient stops there).
- The gradient's norm is clipped (Pascanu et al. 2013; Chapter 6 shows why) before each
- step of Adam, and the learning rate is divided by `--decay` whenever the validation
- perplexity stops improving; the parameters of the best epoch are kept. Plain SGD is one
- option away (`--optimizer sgd`, rate 20, clipping at 0.25: with a mean loss, that is
- Zaremba et al.'s rate 1 and clipping at 5 on a loss summed over the steps); on this
- tanh RNN it learns more slowly than Adam (Chapter 6 shows it diverging without clipping).
+         end of a window is carried into the next as a plain value (the gradient stops there).
+         The gradient's norm is clipped (Pascanu et al. 2013; Chapter 6 shows why) before each
+         step of Adam, and the learning rate is divided by `--decay` whenever the validation
+         perplexity stops improving; the parameters of the best epoch are kept. Plain SGD is one
+         option away (`--optimizer sgd`, rate 20, clipping at 0.25: with a mean loss, that is
+         Zaremba et al.'s rate 1 and clipping at 5 on a loss summed over the steps); on this
+         tanh RNN it learns more slowly than Adam (Chapter 6 shows it diverging without clipping).
         */
         var settings = RecurrentTrainingSettings()
         settings.batchSize = batchSize

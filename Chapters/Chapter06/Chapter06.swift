@@ -6,16 +6,20 @@ import NeuralKit
 import RecurrentLM
 import TextData
 
+// Reading order: Gradients.swift, Explosion.swift
+
 /*: # Chapter 6 · Vanishing and exploding gradients
 
  Training an RNN moves each weight along ∂J/∂θ, and the gradient of a loss at step T
  reaches an earlier hidden state h⁽ᵏ⁾ only through every step in between. The chain rule
  makes that a *product*:
 
- ```
- ∂J⁽ᵀ⁾/∂h⁽ᵏ⁾ = ∂J⁽ᵀ⁾/∂h⁽ᵀ⁾ · ∂h⁽ᵀ⁾/∂h⁽ᵀ⁻¹⁾ · … · ∂h⁽ᵏ⁺¹⁾/∂h⁽ᵏ⁾,
- ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = diag(σ′(a⁽ᵗ⁾)) W_h            (a⁽ᵗ⁾ = W_h h⁽ᵗ⁻¹⁾ + W_e e⁽ᵗ⁾ + b₁)
- ```
+ $$
+ \begin{aligned}
+ \frac{\partial J^{(T)}}{\partial h^{(k)}} &= \frac{\partial J^{(T)}}{\partial h^{(T)}} \cdot \frac{\partial h^{(T)}}{\partial h^{(T-1)}} \cdots \frac{\partial h^{(k+1)}}{\partial h^{(k)}}, \\
+ \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\sigma'(a^{(t)})\big)\, W_h && a^{(t)} = W_h h^{(t-1)} + W_e e^{(t)} + b_1
+ \end{aligned}
+ $$
 
  Each factor has norm at most ‖W_h‖ · max σ′ = σ_max(W_h) · γ (γ = 1 for tanh, ¼ for the
  logistic), so over a distance of T − k steps the gradient can shrink or grow

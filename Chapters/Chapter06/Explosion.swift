@@ -21,9 +21,11 @@ struct ExplosionResult: Encodable {
  norm clipped before every step, exactly as Algorithm 1 of the slides (Pascanu et al.
  2013):
 
- ```
- ĝ ← ∂J/∂θ;   if ‖ĝ‖ ≥ threshold:  ĝ ← (threshold / ‖ĝ‖) ĝ
- ```
+ $$
+ \begin{aligned}
+ \hat{g} &\leftarrow \frac{\partial J}{\partial \theta}; \qquad \text{if } \lVert \hat{g} \rVert \ge \text{threshold}: \quad \hat{g} \leftarrow \frac{\text{threshold}}{\lVert \hat{g} \rVert}\, \hat{g}
+ \end{aligned}
+ $$
 
  Clipping keeps the direction of the step and caps its length.
 */

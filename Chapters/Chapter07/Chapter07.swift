@@ -7,20 +7,24 @@ import NeuralKit
 import RecurrentLM
 import TextData
 
+// Reading order: Experiments.swift
+
 /*: # Chapter 7 · Long Short-Term Memory
 
  Chapter 6 showed the gradient through a plain RNN shrinking by a factor at every step.
  The LSTM (Hochreiter and Schmidhuber 1997) adds a second state, the cell c⁽ᵗ⁾, that is
  changed only by gated *addition*:
 
- ```
- f⁽ᵗ⁾ = σ(W_f h⁽ᵗ⁻¹⁾ + U_f x⁽ᵗ⁾ + b_f)        forget gate: how much of c⁽ᵗ⁻¹⁾ to keep
- i⁽ᵗ⁾ = σ(W_i h⁽ᵗ⁻¹⁾ + U_i x⁽ᵗ⁾ + b_i)        input gate: how much new content to write
- o⁽ᵗ⁾ = σ(W_o h⁽ᵗ⁻¹⁾ + U_o x⁽ᵗ⁾ + b_o)        output gate: how much of the cell to show
- c̃⁽ᵗ⁾ = tanh(W_c h⁽ᵗ⁻¹⁾ + U_c x⁽ᵗ⁾ + b_c)     the new content
- c⁽ᵗ⁾ = f⁽ᵗ⁾ ⊙ c⁽ᵗ⁻¹⁾ + i⁽ᵗ⁾ ⊙ c̃⁽ᵗ⁾
- h⁽ᵗ⁾ = o⁽ᵗ⁾ ⊙ tanh(c⁽ᵗ⁾)
- ```
+ $$
+ \begin{aligned}
+ f^{(t)} &= \sigma\big(W_f h^{(t-1)} + U_f x^{(t)} + b_f\big) && \text{forget gate: how much of } c^{(t-1)} \text{ to keep} \\
+ i^{(t)} &= \sigma\big(W_i h^{(t-1)} + U_i x^{(t)} + b_i\big) && \text{input gate: how much new content to write} \\
+ o^{(t)} &= \sigma\big(W_o h^{(t-1)} + U_o x^{(t)} + b_o\big) && \text{output gate: how much of the cell to show} \\
+ \tilde{c}^{(t)} &= \tanh\big(W_c h^{(t-1)} + U_c x^{(t)} + b_c\big) && \text{the new content} \\
+ c^{(t)} &= f^{(t)} \odot c^{(t-1)} + i^{(t)} \odot \tilde{c}^{(t)} \\
+ h^{(t)} &= o^{(t)} \odot \tanh c^{(t)}
+ \end{aligned}
+ $$
 
  Along the cell, ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ contains the term diag(f⁽ᵗ⁾): with the forget gate near 1
  the gradient passes back almost unchanged, however far.

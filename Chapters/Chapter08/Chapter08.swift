@@ -6,17 +6,21 @@ import NeuralKit
 import RecurrentLM
 import TextData
 
+// Reading order: Comparison.swift
+
 /*: # Chapter 8 · Gated Recurrent Units
 
  The GRU (Cho et al. 2014) keeps the LSTM's idea, gated addition to the state, with less
  machinery: two gates instead of three, and no separate cell:
 
- ```
- z⁽ᵗ⁾ = σ(W_z x⁽ᵗ⁾ + U_z h⁽ᵗ⁻¹⁾ + b_z)               update gate
- r⁽ᵗ⁾ = σ(W_r x⁽ᵗ⁾ + U_r h⁽ᵗ⁻¹⁾ + b_r)               reset gate
- ĥ⁽ᵗ⁾ = tanh(W_h x⁽ᵗ⁾ + U_h (r⁽ᵗ⁾ ⊙ h⁽ᵗ⁻¹⁾) + b_h)    candidate
- h⁽ᵗ⁾ = (1 − z⁽ᵗ⁾) ⊙ h⁽ᵗ⁻¹⁾ + z⁽ᵗ⁾ ⊙ ĥ⁽ᵗ⁾
- ```
+ $$
+ \begin{aligned}
+ z^{(t)} &= \sigma\big(W_z x^{(t)} + U_z h^{(t-1)} + b_z\big) && \text{update gate} \\
+ r^{(t)} &= \sigma\big(W_r x^{(t)} + U_r h^{(t-1)} + b_r\big) && \text{reset gate} \\
+ \hat{h}^{(t)} &= \tanh\big(W_h x^{(t)} + U_h (r^{(t)} \odot h^{(t-1)}) + b_h\big) && \text{candidate} \\
+ h^{(t)} &= (1 - z^{(t)}) \odot h^{(t-1)} + z^{(t)} \odot \hat{h}^{(t)}
+ \end{aligned}
+ $$
 
  With z⁽ᵗ⁾ = 0 the state is copied forward unchanged, the GRU's version of the LSTM's
  forget gate at 1. This chapter draws the cell and then measures the slides' comparison

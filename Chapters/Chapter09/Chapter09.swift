@@ -6,6 +6,8 @@ import Foundation
 import NeuralKit
 import TextData
 
+// Reading order: Tagging.swift, Classification.swift, Dates.swift
+
 /*: # Chapter 9 · What RNNs are used for
 
  Chapters 5 to 8 trained recurrent networks to predict the next word. The same networks

@@ -6,12 +6,14 @@ import NeuralKit
  To classify a whole sentence, an RNN reads it and one vector summarizes the reading.
  Three common summaries of the hidden states h⁽¹⁾ … h⁽ᵀ⁾:
 
- ```
- last:  s = h⁽ᵀ⁾                       the state after the final word
- mean:  s = (1/T) Σₜ h⁽ᵗ⁾                every step's state, averaged
- max:   s_j = maxₜ h⁽ᵗ⁾_j                each unit's strongest reading
- ŷ = softmax(W_s s + b_s)
- ```
+ $$
+ \begin{aligned}
+ \text{last:}\quad s &= h^{(T)} && \text{the state after the final word} \\
+ \text{mean:}\quad s &= \frac{1}{T} \sum_{t} h^{(t)} && \text{every step's state, averaged} \\
+ \text{max:}\quad s_j &= \max_{t} h^{(t)}_j && \text{each unit's strongest reading} \\
+ \hat{y} &= \operatorname{softmax}(W_s s + b_s)
+ \end{aligned}
+ $$
 
  Unlike Chapter 2's average of word vectors, every h⁽ᵗ⁾ depends on the words before it,
  so "not good" and "good not" are different inputs.

@@ -10,12 +10,14 @@ import NeuralKit
  and writes the answer one character at a time, each step reading the character it
  wrote before:
 
- ```
- encoder:  (h⁽ᵗ⁾, c⁽ᵗ⁾) = LSTM_enc(E_src[x⁽ᵗ⁾], h⁽ᵗ⁻¹⁾, c⁽ᵗ⁻¹⁾),  t = 1 … T
- decoder:  (s⁽⁰⁾, m⁽⁰⁾) = (h⁽ᵀ⁾, c⁽ᵀ⁾)
-           (s⁽ᵘ⁾, m⁽ᵘ⁾) = LSTM_dec(E_tgt[y⁽ᵘ⁻¹⁾], s⁽ᵘ⁻¹⁾, m⁽ᵘ⁻¹⁾),  y⁽⁰⁾ = <s>
-           P(y⁽ᵘ⁾ | y⁽<ᵘ⁾, x) = softmax(W_o s⁽ᵘ⁾ + b_o)
- ```
+ $$
+ \begin{aligned}
+ \text{encoder:}\quad (h^{(t)}, c^{(t)}) &= \mathrm{LSTM}_{enc}\big(E_{src}[x^{(t)}], h^{(t-1)}, c^{(t-1)}\big), \quad t = 1 \dots T \\
+ \text{decoder:}\quad (s^{(0)}, m^{(0)}) &= (h^{(T)}, c^{(T)}) \\
+ (s^{(u)}, m^{(u)}) &= \mathrm{LSTM}_{dec}\big(E_{tgt}[y^{(u-1)}], s^{(u-1)}, m^{(u-1)}\big), \quad y^{(0)} = \langle s \rangle \\
+ P\big(y^{(u)} \mid y^{(<u)}, x\big) &= \operatorname{softmax}\big(W_o s^{(u)} + b_o\big)
+ \end{aligned}
+ $$
 
  The task can be checked by eye: a date written in words, in one of five styles,
  becomes ISO 8601. "the third of april 1989" → 1989-04-03. Numbers are read digit by

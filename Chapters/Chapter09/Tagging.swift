@@ -9,11 +9,13 @@ import TextData
  Chapter 1 tagged each word from a fixed window of ±2 words. A recurrent tagger reads the
  whole sentence instead and emits a tag at every step from that step's hidden state:
 
- ```
- x⁽ᵗ⁾ = [E[w⁽ᵗ⁾]; E_cap[cap⁽ᵗ⁾]; E_pre[prefix⁽ᵗ⁾]; E_suf[suffix⁽ᵗ⁾]]     Chapter 1's word features
- h⁽ᵗ⁾ = LSTM(x⁽ᵗ⁾, h⁽ᵗ⁻¹⁾)                                         left to right
- ŷ⁽ᵗ⁾ = softmax(W_o h⁽ᵗ⁾ + b_o)                                    one tag per word
- ```
+ $$
+ \begin{aligned}
+ x^{(t)} &= \big[E[w^{(t)}];\, E_{cap}[\mathrm{cap}^{(t)}];\, E_{pre}[\mathrm{prefix}^{(t)}];\, E_{suf}[\mathrm{suffix}^{(t)}]\big] && \text{Chapter 1's word features} \\
+ h^{(t)} &= \mathrm{LSTM}\big(x^{(t)}, h^{(t-1)}\big) && \text{left to right} \\
+ \hat{y}^{(t)} &= \operatorname{softmax}\big(W_o h^{(t)} + b_o\big) && \text{one tag per word}
+ \end{aligned}
+ $$
 
  A left-to-right LSTM sees only the words before the current one: when it reaches "New"
  in "New York Times" it cannot know an organization follows. The bidirectional tagger

@@ -1,6 +1,33 @@
 import CGraphviz
 import Foundation
 
+/// The house style of the computation graphs, and the formats they are written in. The
+/// defaults are what the chapters commit to `Figures/` (SVG and PNG, inputs at the
+/// bottom); an instructor regenerating figures for slides sets them from the environment
+/// (`swift run Book figures DIR` does): `FIGURE_FORMATS` (e.g. `svg,png,pdf`),
+/// `FIGURE_DPI` (PNG resolution), `FIGURE_RANKDIR` (`BT`, `LR`, `TB`, `RL`), `FIGURE_FONT`.
+public struct FigureStyle: Sendable {
+    public var formats = ["svg", "png"]
+    public var dpi: Int?
+    public var rankdir = "BT"
+    public var fontName = "DejaVu Sans"
+
+    public init() {}
+
+    public static let current: FigureStyle = {
+        var style = FigureStyle()
+        let environment = ProcessInfo.processInfo.environment
+        if let formats = environment["FIGURE_FORMATS"]?.split(separator: ",").map({ String($0).lowercased() }),
+           !formats.isEmpty, formats.allSatisfy(["svg", "png", "pdf"].contains) {
+            style.formats = formats
+        }
+        if let dpi = environment["FIGURE_DPI"].flatMap(Int.init), dpi > 0 { style.dpi = dpi }
+        if let rankdir = environment["FIGURE_RANKDIR"], ["BT", "LR", "TB", "RL"].contains(rankdir) { style.rankdir = rankdir }
+        if let font = environment["FIGURE_FONT"], !font.isEmpty { style.fontName = font }
+        return style
+    }()
+}
+
 /// Lays out and renders a ``ComputationGraph`` through Graphviz's C library
 /// (cgraph to build the graph, gvc to lay it out with `dot` and render it).
 public enum GraphvizRenderer {
@@ -11,7 +38,7 @@ public enum GraphvizRenderer {
         }
     }
 
-    static let fontName = "DejaVu Sans"
+    static var fontName: String { FigureStyle.current.fontName }
 
     /// The DOT text of the graph as Graphviz's `agwrite` prints it (before layout).
     public static func dot(_ graph: ComputationGraph) throws -> String {
@@ -29,7 +56,8 @@ public enum GraphvizRenderer {
         }
     }
 
-    /// Writes `<directory>/<name>.svg` and `<directory>/<name>.png`; returns their URLs.
+    /// Writes `<directory>/<name>.svg` and `<directory>/<name>.png` (or the formats of
+    /// ``FigureStyle/current``); returns their URLs.
     @discardableResult
     public static func render(_ graph: ComputationGraph, to directory: URL, name: String) throws -> [URL] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,7 +65,7 @@ public enum GraphvizRenderer {
             guard gvLayout(gvc, g, "dot") == 0 else { throw RenderError.graphviz(step: "laying out \(name)") }
             defer { gvFreeLayout(gvc, g) }
             var urls: [URL] = []
-            for format in ["svg", "png"] {
+            for format in FigureStyle.current.formats {
                 let url = directory.appendingPathComponent("\(name).\(format)")
                 guard gvRenderFilename(gvc, g, format, url.path) == 0 else {
                     throw RenderError.graphviz(step: "rendering \(url.path)")
@@ -58,7 +86,8 @@ public enum GraphvizRenderer {
             throw RenderError.graphviz(step: "creating a graph")
         }
         defer { agclose(g) }
-        set(g, "rankdir", "BT")
+        set(g, "rankdir", FigureStyle.current.rankdir)
+        if let dpi = FigureStyle.current.dpi { set(g, "dpi", String(dpi)) }
         set(g, "label", graph.title)
         set(g, "labelloc", "t")
         set(g, "fontname", fontName)

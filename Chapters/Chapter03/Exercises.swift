@@ -1,0 +1,14 @@
+/*: ## Exercises
+
+ 1. **By hand.** With the slides' counts (1000, 400, 100), what is P(w | h) for a word seen
+    0 times, with maximum likelihood and with add-δ for δ = 1 and |V| = 10,000?
+ 2. **(Coding) Add-δ.** Write `AddDeltaModel.probability` (in `Sources/NGram/SimpleModels.swift`):
+    (count(h w) + δ) / (count(h) + δ|V|). `Chapter03Tests.testSmoothedDistributionsSumToOne`
+    checks that every context's distribution sums to one.
+ 3. **(Coding) Kneser-Ney.** Write the discounted, interpolated probability of
+    `KneserNeyModel` (in `Sources/NGram/KneserNey.swift`). `testKneserNeyWorkedByHand` checks
+    it on a corpus small enough to work out on paper; `testPennTreebankKneserNeyAgreesWithKenLM`
+    on the Penn Treebank.
+ 4. **Order.** Why does the perplexity of the maximum-likelihood model become infinite on
+    the test set as the order grows, while Kneser-Ney's keeps falling?
+*/

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+
+struct BookError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The package root: the current directory, which must hold Package.swift.
+func packageRoot() throws -> URL {
+    let url = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+    guard FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) else {
+        throw BookError("run the book builder from the package root (no Package.swift in \(url.path))")
+    }
+    return url
+}
+
+func chapterName(_ number: Int) -> String { String(format: "Chapter%02d", number) }
+
+/// The chapters present in `Chapters/`, by number.
+func chapterNumbers(_ root: URL) throws -> [Int] {
+    try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Chapters").path)
+        .compactMap { $0.hasPrefix("Chapter") ? Int($0.dropFirst(7)) : nil }.sorted()
+}
+
+/// A chapter's sources in reading order: the main file, then the files its
+/// `// Reading order:` line names, then any others alphabetically, `Exercises.swift` last.
+func chapterFiles(_ root: URL, _ number: Int) throws -> [URL] {
+    let folder = root.appendingPathComponent("Chapters/\(chapterName(number))")
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }.sorted()
+    let main = "\(chapterName(number)).swift"
+    guard names.contains(main) else { throw BookError("\(folder.path): no \(main)") }
+    let text = try String(contentsOf: folder.appendingPathComponent(main), encoding: .utf8)
+    var order = [main]
+    if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("// Reading order:") }) {
+        for name in line.dropFirst("// Reading order:".count).split(separator: ",") {
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard names.contains(trimmed) else { throw BookError("\(main): reading order names \(trimmed), which is not in \(folder.path)") }
+            if !order.contains(trimmed) { order.append(trimmed) }
+        }
+    }
+    order += names.filter { !order.contains($0) && $0 != "Exercises.swift" }
+    if names.contains("Exercises.swift") { order.append("Exercises.swift") }
+    return order.map { folder.appendingPathComponent($0) }
+}
+
+/// What every chapter depends on: the library sources, the sample data, the manifest.
+func libraryFiles(_ root: URL) throws -> [URL] {
+    var files = [root.appendingPathComponent("Package.swift")]
+    let sources = root.appendingPathComponent("Sources")
+    if let walker = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil) {
+        for case let url as URL in walker {
+            let path = url.path
+            if path.contains("/Sources/Book/") || path.contains("/Sources/Benchmarks/") { continue }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(url) }
+        }
+    }
+    return files.sorted { $0.path < $1.path }
+}
+
+/// FNV-1a over the files' paths and bytes: enough to tell that something changed.
+func hashFiles(_ files: [URL]) throws -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for file in files {
+        for byte in Array(file.lastPathComponent.utf8) + [0] + Array(try Data(contentsOf: file)) {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+    }
+    return hash
+}
+
+/// Which sources each chapter page was last built from.
+struct BuildState: Codable {
+    var hashes: [String: String] = [:]
+
+    static func load(_ book: URL) -> BuildState {
+        (try? JSONDecoder().decode(BuildState.self, from: Data(contentsOf: book.appendingPathComponent("build-state.json")))) ?? BuildState()
+    }
+
+    func save(_ book: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: book.appendingPathComponent("build-state.json"))
+    }
+}
+
+/// Runs a program; returns its standard output, or throws with its standard error.
+@discardableResult
+func runProgram(_ program: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [program] + arguments
+    process.currentDirectoryURL = directory
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    // standard error goes to a file, so neither stream's pipe can fill up and block it
+    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("book-stderr-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errorFile) }
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = try FileHandle(forWritingTo: errorFile)
+    try process.run()
+    let outputData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let errorData = (try? Data(contentsOf: errorFile)) ?? Data()
+    guard process.terminationStatus == 0 else {
+        let message = String(decoding: errorData.suffix(4000), as: UTF8.self)
+        throw BookError("\(program) \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)):\n\(message)")
+    }
+    return String(decoding: outputData, as: UTF8.self)
+}
+
+/// Builds the chapters (debug, as `swift run` does) and returns the folder of binaries.
+func buildChapters(_ root: URL, _ numbers: [Int]) throws -> URL {
+    for number in numbers {
+        try runProgram("swift", ["build", "--product", chapterName(number)], in: root)
+    }
+    let path = try runProgram("swift", ["build", "--show-bin-path"], in: root).trimmingCharacters(in: .whitespacesAndNewlines)
+    return URL(fileURLWithPath: path, isDirectory: true)
+}
+
+/// Runs a chapter on its bundled sample with seed 1; its figures go to `figures`.
+func runChapter(_ binary: URL, root: URL, figures: String = "Figures", environment: [String: String] = [:]) throws -> String {
+    try runProgram(binary.path, ["--seed", "1", "--figures", figures], in: root, environment: environment)
+}
+
+/// The index page: what the book is, and the README's chapter and results tables (the
+/// README is their one copy), with every chapter linked to its page.
+func indexPage(root: URL, chapters: [Int]) throws -> String {
+    let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    func table(after marker: (String) -> Bool) -> [String] {
+        guard let start = lines.firstIndex(where: marker) else { return [] }
+        let from = lines[start...].firstIndex { $0.hasPrefix("|") } ?? start
+        return Array(lines[from...].prefix { $0.hasPrefix("|") })
+    }
+    let linked = { (rows: [String]) in
+        rows.map { row -> String in
+            guard let number = Int(row.dropFirst(2).prefix { $0.isNumber }), chapters.contains(number) else { return row }
+            return "| [\(number)](\(chapterName(number).lowercased()).md) " + row.dropFirst(2).drop { $0.isNumber }
+        }
+    }
+    return """
+    # Neural NLP, executable: the book
+
+    Every chapter of the package, woven from its source: the prose, the code that follows
+    it, what that code printed when it ran on the bundled sample (seed 1; durations shown
+    as …), and the figures it drew. Real-data numbers come from `--data-dir` runs and are
+    in the results table below. Rebuild with `swift run Book`.
+
+    ## Chapters
+
+    \(linked(table { $0.hasPrefix("| Chapter | Topic") }).joined(separator: "\n"))
+
+    ## Results on real data
+
+    \(linked(table { $0.hasPrefix("## Results on real data") }).joined(separator: "\n"))
+
+    """
+}
