@@ -57,6 +57,9 @@ let package = Package(
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(
+            name: "Autograder", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["points.json"]),
+        .executableTarget(
             name: "Book", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "Benchmarks", dependencies: ["NeuralKit", "TextData", "RecurrentLM"],

@@ -5,7 +5,7 @@ import Foundation
 import NeuralKit
 import TextData
 
-// Reading order: Windows.swift, WindowClassifier.swift, Training.swift, Decoding.swift, CoNLLExperiment.swift, Results.swift
+// Reading order: Windows.swift, WindowClassifier.swift, HandGradient.swift, Training.swift, Decoding.swift, CoNLLExperiment.swift, Results.swift
 
 /*: # Chapter 1 · Named-entity recognition by window classification
 
@@ -149,6 +149,11 @@ extension Chapter01 {
             say("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(formatScientific(error))")
         }
         results.gradientCheckMaxRelativeError = check.maxRelativeError
+        let byHand = handGradientDifferences(features: features, window: parisWindow, seed: options.seed)
+        say("\n## The score and its gradient by the formulas (HandGradient.swift), against the tape")
+        for (name, difference) in byHand {
+            say("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) largest difference \(formatScientific(difference))")
+        }
 
         /*: ## 4. The softmax classifier over entity tags
 
@@ -213,6 +218,36 @@ func gradientCheckOfJ(features: WindowFeatures, window: WindowBatch, seed: UInt6
         wordEmbedding: 4, capitalizationEmbedding: 2, prefixEmbedding: 2, suffixEmbedding: 3, hidden: 6, classes: 1)
     let model = WindowClassifier<Double>(sizes, using: &generator)
     return gradientCheck(model.parameters) { tape in sum(sigmoid(model.scores(window, on: tape))) }
+}
+
+/// s and ∂s/∂u, ∂s/∂b, ∂s/∂W, ∂s/∂x from `windowScore` and `windowScoreGradients`, each
+/// compared with what the tape computes for the same small Double model: the largest
+/// absolute difference per quantity.
+func handGradientDifferences(features: WindowFeatures, window: WindowBatch, seed: UInt64) -> [(String, Double)] {
+    var generator = SeededGenerator(seed: seed)
+    let sizes = WindowClassifier<Double>.Sizes(
+        words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count,
+        wordEmbedding: 4, capitalizationEmbedding: 2, prefixEmbedding: 2, suffixEmbedding: 3, hidden: 6, classes: 1)
+    let model = WindowClassifier<Double>(sizes, using: &generator)
+    let tape = Tape<Double>()
+    let xVariable = model.windowVectors(window.select(0..<1), on: tape)
+    let score = model.output(tanh(model.hidden(xVariable)))
+    tape.backward(from: sum(score))
+    let x = xVariable.value.scalars, w = model.hidden.weight.value
+    let weight = (0..<w.rows).map { w.row($0) }
+    let b = model.hidden.bias!.value.scalars, u = model.output.weight.value.scalars
+    let c = model.output.bias?.value.scalars[0] ?? 0
+    let gradients = windowScoreGradients(x: x, W: weight, b: b, u: u)
+    func largest(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0 }
+    let result = [
+        ("s", Swift.abs(windowScore(x: x, W: weight, b: b, u: u) + c - score.value.scalars[0])),
+        ("∂s/∂u", largest(gradients.u, model.output.weight.gradient.scalars)),
+        ("∂s/∂b", largest(gradients.b, model.hidden.bias!.gradient.scalars)),
+        ("∂s/∂W", largest(gradients.W.flatMap { $0 }, model.hidden.weight.gradient.scalars)),
+        ("∂s/∂x", largest(gradients.x, tape.gradient(of: xVariable)!.scalars)),
+    ]
+    model.parameters.zeroGradients()
+    return result
 }
 
 /// Splits a flat list of per-token values back into sentences of the given lengths.

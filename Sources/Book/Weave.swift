@@ -60,13 +60,15 @@ func dedent(_ text: String) -> String {
 /// What a chapter prints, made the same from run to run: durations and speeds (which
 /// depend on the machine and its load) are replaced by "…".
 func normalizeOutput(_ text: String) -> String {
-    let patterns = [
-        #"\d[\d,]*(\.\d+)? ?(ms|s|words/s|windows/s|steps/s)\b"#,  // 4.8 s, 43.4 ms, 8,841 words/s
-        #"\d[\d,]*(\.\d+)? (seconds|minutes)"#,
+    let patterns: [(String, String)] = [
+        (#"\d[\d,]*(\.\d+)? ?(ms|s|words/s|windows/s|steps/s)\b"#, "…"),  // 4.8 s, 43.4 ms, 8,841 words/s
+        (#"\d[\d,]*(\.\d+)? (seconds|minutes)"#, "…"),
+        (#"\d[\d,]*(\.\d+)? (words|windows|steps|tokens|sentences) per second"#, "…"),  // 32,655 words per second
+        (#"(median of epochs|median): \d[\d,]*(\.\d+)?"#, "$1: …"),
     ]
     var out = text
-    for pattern in patterns {
-        out = out.replacingOccurrences(of: pattern, with: "…", options: .regularExpression)
+    for (pattern, template) in patterns {
+        out = out.replacingOccurrences(of: pattern, with: template, options: .regularExpression)
     }
     return out
 }
@@ -95,11 +97,14 @@ func keywords(_ heading: String) -> Set<String> {
 /// Words too common in the chapters' headings to tie a printed section to a prose block.
 let commonHeadingWords: Set<String> = ["chapter", "with", "from", "that", "this", "what", "model", "models", "their", "each"]
 
+/// How many words that say something a printed heading and a prose heading share.
+func headingOverlap(_ printed: String, _ prose: String) -> Int {
+    keywords(printed).intersection(keywords(prose)).subtracting(commonHeadingWords).count
+}
+
 /// Whether a printed heading belongs to a prose heading: they share a word that says
 /// something.
-func headingsMatch(_ printed: String, _ prose: String) -> Bool {
-    !keywords(printed).intersection(keywords(prose)).subtracting(commonHeadingWords).isEmpty
-}
+func headingsMatch(_ printed: String, _ prose: String) -> Bool { headingOverlap(printed, prose) > 0 }
 
 /// The first heading of a prose block, without its `#`s.
 func proseHeading(_ prose: String) -> String? {
@@ -107,16 +112,22 @@ func proseHeading(_ prose: String) -> String? {
 }
 
 /// A chapter's page: its prose and code in reading order, each printed section placed
-/// after the prose block whose heading it matches (or after the one before, keeping the
-/// printed order), and every figure the run announced ("Figure: …svg") shown where it
-/// was printed.
+/// after the prose block whose heading it matches (a section without a match follows
+/// the one printed before it), and every figure the run announced ("Figure: …svg") shown
+/// where it was printed.
 func chapterPage(pieces: [Piece], output: String, figureLink: (String) -> String?) -> String {
     var attached = [[String]](repeating: [], count: pieces.count)
     let proseIndices = pieces.indices.filter { if case .prose = pieces[$0] { return true } else { return false } }
     var current = 0  // the piece after which output goes
     for section in outputSections(output) {
-        if let heading = section.heading,
-           let match = proseIndices.first(where: { $0 > current && headingsMatch(heading, proseHeading(proseText(pieces[$0])) ?? "") }) {
+        // the blocks sharing the most words with the printed heading; among them the
+        // nearest after the current place, else the first
+        let shared = section.heading.map { heading in
+            proseIndices.map { ($0, headingOverlap(heading, proseHeading(proseText(pieces[$0])) ?? "")) }.filter { $0.1 > 0 }
+        } ?? []
+        let best = shared.map(\.1).max() ?? 0
+        let matches = shared.filter { $0.1 == best }.map(\.0)
+        if let match = matches.first(where: { $0 > current }) ?? matches.first {
             // after the code that follows the matching prose block, if there is one
             current = match + 1 < pieces.count && isCode(pieces[match + 1]) ? match + 1 : match
         }

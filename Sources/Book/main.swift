@@ -46,7 +46,7 @@ struct Build: ParsableCommand {
                 try normalizeOutput(output).write(to: outputFile, atomically: true, encoding: .utf8)
                 state.hashes[name] = hash
             }
-            let output = try String(contentsOf: outputFile, encoding: .utf8)
+            let output = normalizeOutput(try String(contentsOf: outputFile, encoding: .utf8))
             let sources = try files.map { try String(contentsOf: $0, encoding: .utf8) }.flatMap(pieces(of:))
             let exercisesLink = "\n\n---\n\nSources: " + files.map { "`\($0.path.replacingOccurrences(of: root.path + "/", with: ""))`" }.joined(separator: ", ")
             let page = chapterPage(pieces: sources, output: output) { figure in

@@ -107,6 +107,7 @@ public struct KneserNeyModel: LanguageModel {
     }
 
     public func probability(of word: Int, after context: ArraySlice<Int>) -> Double? {
+        // BEGIN SOLUTION ch3-kneser-ney
         if word == counts.startID { return 0 }
         var p = uniform
         var contextKey: UInt128 = 0
@@ -124,5 +125,6 @@ public struct KneserNeyModel: LanguageModel {
             p = seen + h.gamma * p
         }
         return p
+        // END SOLUTION
     }
 }

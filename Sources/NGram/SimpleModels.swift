@@ -53,10 +53,12 @@ public struct AddDeltaModel: LanguageModel {
     }
 
     public func probability(of word: Int, after context: ArraySlice<Int>) -> Double? {
+        // BEGIN SOLUTION ch3-add-delta
         let h = context.suffix(order - 1)
         let total = Double(contextTotals[h.count][counts.key(h)] ?? 0)
         let c = Double(counts.count(Array(h) + [word]))
         return (c + delta) / (total + delta * predictedVocabularySize)
+        // END SOLUTION
     }
 }
 

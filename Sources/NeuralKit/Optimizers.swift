@@ -148,6 +148,7 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
 @_specialize(where Scalar == Double)
 @discardableResult
 public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], threshold: Double) -> Double {
+    // BEGIN SOLUTION ch6-clipping
     var squares = 0.0
     for p in parameters {
         let gradient = p.gradient
@@ -163,4 +164,5 @@ public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], threshol
         for p in parameters { p.scaleGradient(by: scale) }
     }
     return norm
+    // END SOLUTION
 }

@@ -80,9 +80,11 @@ public struct RNNCell<Scalar: TensorScalar>: RecurrentCell {
 
     public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
         precondition(state.count == 1, "RNNCell: the state is [h], got \(state.count) tensors")
+        // BEGIN SOLUTION ch5-rnn-step
         let tape = projected.tape
         let recurrent = matmul(state[0], tape.parameter(recurrentWeight), transposeRight: true)
         return [activation.apply(recurrent + projected)]
+        // END SOLUTION
     }
 }
 
@@ -131,6 +133,7 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
 
     public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
         precondition(state.count == 2, "LSTMCell: the state is [h, c], got \(state.count) tensors")
+        // BEGIN SOLUTION ch7-lstm-cell
         let (h, c) = (state[0], state[1])
         let n = hiddenSize
         let z = matmul(h, h.tape.parameter(recurrentWeight), transposeRight: true) + projected
@@ -144,6 +147,7 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
         let candidate = tanh(slice(z, columns: (3 * n)..<(4 * n), label: "candidate c̃"))
         let cNext = f * c + i * candidate
         return [o * tanh(cNext), cNext]
+        // END SOLUTION
     }
 }
 
@@ -190,6 +194,7 @@ public struct GRUCell<Scalar: TensorScalar>: RecurrentCell {
 
     public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
         precondition(state.count == 1, "GRUCell: the state is [h], got \(state.count) tensors")
+        // BEGIN SOLUTION ch8-gru-cell
         let h = state[0]
         let n = hiddenSize
         let recurrent = matmul(h, h.tape.parameter(gateWeight), transposeRight: true)  // [U_z h, U_r h]
@@ -199,6 +204,7 @@ public struct GRUCell<Scalar: TensorScalar>: RecurrentCell {
         let candidate = tanh(slice(projected, columns: (2 * n)..<(3 * n), label: "W_h x + b_h")
                              + matmul(r * h, h.tape.parameter(candidateWeight), transposeRight: true))
         return [oneMinus(z) * h + z * candidate]
+        // END SOLUTION
     }
 }
 

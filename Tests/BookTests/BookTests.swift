@@ -31,6 +31,8 @@ final class WeaveTests: XCTestCase {
         XCTAssertEqual(normalizeOutput("epoch 1 (4.8 s), 8,841 words/s, 43.4 ms per step, test 151.9"),
                        "epoch 1 (…), …, … per step, test 151.9")
         XCTAssertEqual(normalizeOutput("Total time: 101.7 s"), "Total time: …")
+        XCTAssertEqual(normalizeOutput("Training: …, 47262 words per second (median of epochs: 47360)."),
+                       "Training: …, … (median of epochs: …).")
     }
 
     /// Printed sections follow the prose block whose heading they share, and figures show

@@ -186,4 +186,80 @@ final class Chapter01Tests: XCTestCase {
         XCTAssertGreaterThanOrEqual(results.devF1, 83)
         XCTAssertGreaterThanOrEqual(results.testF1, 75)
     }
+
+    // MARK: - The score and its gradient by hand (HandGradient.swift)
+
+    func randomWindow(seed: UInt64) -> (x: [Double], W: [[Double]], b: [Double], u: [Double]) {
+        var g = SeededGenerator(seed: seed)
+        let (n, h) = (7, 4)
+        return ((0..<n).map { _ in g.uniform(-1...1) }, (0..<h).map { _ in (0..<n).map { _ in g.uniform(-1...1) } },
+                (0..<h).map { _ in g.uniform(-1...1) }, (0..<h).map { _ in g.uniform(-1...1) })
+    }
+
+    /// `windowScore` equals the same score computed by the tape's ops: tanh(x Wᵀ + b) uᵀ.
+    func testWindowScoreMatchesTheTape() {
+        for seed in 1...3 {
+            let (x, W, b, u) = randomWindow(seed: UInt64(seed))
+            let tape = Tape<Double>()
+            let h = tanh(matmul(tape.input(Tensor(shape: [1, x.count], scalars: x), name: "x"),
+                                tape.input(Tensor(shape: [W.count, x.count], scalars: W.flatMap { $0 }), name: "W"), transposeRight: true)
+                         + tape.input(Tensor(b), name: "b"))
+            let s = matmul(h, tape.input(Tensor(shape: [1, u.count], scalars: u), name: "u"), transposeRight: true)
+            XCTAssertEqual(windowScore(x: x, W: W, b: b, u: u), s.value.scalars[0], accuracy: 1e-12)
+        }
+    }
+
+    /// `windowScoreGradients` against central differences of a score written out here.
+    func testWindowScoreGradientsMatchFiniteDifferences() {
+        func score(_ x: [Double], _ W: [[Double]], _ b: [Double], _ u: [Double]) -> Double {
+            var s = 0.0
+            for j in 0..<W.count { s += u[j] * Foundation.tanh(zip(W[j], x).map(*).reduce(b[j], +)) }
+            return s
+        }
+        let (x, W, b, u) = randomWindow(seed: 4)
+        let g = windowScoreGradients(x: x, W: W, b: b, u: u)
+        let step = 1e-6
+        func check(_ analytic: Double, _ plus: Double, _ minus: Double, _ what: String) {
+            let numeric = (plus - minus) / (2 * step)
+            XCTAssertEqual(analytic, numeric, accuracy: 1e-8 * max(1, abs(numeric)), "\(what): by hand \(analytic), by differences \(numeric)")
+        }
+        for j in 0..<u.count {
+            var up = u, down = u
+            up[j] += step; down[j] -= step
+            check(g.u[j], score(x, W, b, up), score(x, W, b, down), "∂s/∂u[\(j)]")
+            var bu = b, bd = b
+            bu[j] += step; bd[j] -= step
+            check(g.b[j], score(x, W, bu, u), score(x, W, bd, u), "∂s/∂b[\(j)]")
+            for k in 0..<x.count {
+                var wu = W, wd = W
+                wu[j][k] += step; wd[j][k] -= step
+                check(g.W[j][k], score(x, wu, b, u), score(x, wd, b, u), "∂s/∂W[\(j)][\(k)]")
+            }
+        }
+        for k in 0..<x.count {
+            var xu = x, xd = x
+            xu[k] += step; xd[k] -= step
+            check(g.x[k], score(xu, W, b, u), score(xd, W, b, u), "∂s/∂x[\(k)]")
+        }
+    }
+
+    // BEGIN HIDDEN TESTS
+    /// `windowScoreGradients` equals backpropagation on the tape, entry by entry.
+    func testWindowScoreGradientsMatchTheTape() {
+        let (x, W, b, u) = randomWindow(seed: 5)
+        let wp = Parameter("W", Tensor<Double>(shape: [W.count, x.count], scalars: W.flatMap { $0 }))
+        let bp = Parameter("b", Tensor<Double>(b)), up = Parameter("u", Tensor<Double>(shape: [1, u.count], scalars: u))
+        let tape = Tape<Double>()
+        let xv = tape.input(Tensor(shape: [1, x.count], scalars: x), name: "x")
+        let s = matmul(tanh(matmul(xv, tape.parameter(wp), transposeRight: true) + tape.parameter(bp)), tape.parameter(up), transposeRight: true)
+        tape.backward(from: sum(s))
+        let g = windowScoreGradients(x: x, W: W, b: b, u: u)
+        for (a, e) in zip(g.u, up.gradient.scalars) { XCTAssertEqual(a, e, accuracy: 1e-12) }
+        for (a, e) in zip(g.b, bp.gradient.scalars) { XCTAssertEqual(a, e, accuracy: 1e-12) }
+        for (a, e) in zip(g.W.flatMap { $0 }, wp.gradient.scalars) { XCTAssertEqual(a, e, accuracy: 1e-12) }
+        for (a, e) in zip(g.x, tape.gradient(of: xv)!.scalars) { XCTAssertEqual(a, e, accuracy: 1e-12) }
+        XCTAssertEqual(g.W.count, W.count)
+        XCTAssertEqual(g.x.count, x.count)
+    }
+    // END HIDDEN TESTS
 }

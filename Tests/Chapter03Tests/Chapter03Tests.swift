@@ -104,6 +104,44 @@ final class Chapter03Tests: XCTestCase {
         XCTAssertEqual(model.probability(of: s, after: [a][...])!, 0)  // <s> is never predicted
     }
 
+    /// Add-δ by hand on the same three sentences, δ = 0.5, |V| = 4 predicted words
+    /// (⟨unk⟩, ⟨/s⟩, a, b). Bigrams: count(⟨s⟩ a) = 2, count(⟨s⟩ b) = 1, count(a ⟨/s⟩) = 3,
+    /// count(b a) = 1. P(a | ⟨s⟩) = (2 + 0.5)/(3 + 2) = 0.5; P(b | a) = 0.5/(3 + 2) = 0.1;
+    /// P(a | b) = 1.5/(1 + 2) = 0.5. Unigrams (7 predicted tokens: 3 a, 1 b, 3 ⟨/s⟩):
+    /// P(a) = 3.5/(7 + 2); P(⟨unk⟩) = 0.5/9.
+    func testAddDeltaByHand() {
+        let sentences = [["a"], ["a"], ["b", "a"]]
+        let vocabulary = Vocabulary(counting: sentences.joined(), specials: [SentenceMarks.start, SentenceMarks.end])
+        let corpus = IndexedCorpus(sentences: sentences, vocabulary: vocabulary)
+        let counts = NGramCounts(corpus, order: 2)
+        let bigram = AddDeltaModel(counts, order: 2, delta: 0.5), unigram = AddDeltaModel(counts, order: 1, delta: 0.5)
+        let (s, a, b) = (corpus.startID, vocabulary.id("a"), vocabulary.id("b"))
+        XCTAssertEqual(bigram.probability(of: a, after: [s][...])!, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(bigram.probability(of: b, after: [a][...])!, 0.1, accuracy: 1e-12)
+        XCTAssertEqual(bigram.probability(of: a, after: [b][...])!, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(unigram.probability(of: a, after: [][...])!, 3.5 / 9, accuracy: 1e-12)
+        XCTAssertEqual(unigram.probability(of: vocabulary.unknownID, after: [][...])!, 0.5 / 9, accuracy: 1e-12)
+    }
+
+    // BEGIN HIDDEN TESTS
+    /// Add-δ gives every context a distribution over the predicted words that sums to one,
+    /// for several δ and both orders, on the bundled sample.
+    func testAddDeltaDistributionsSumToOne() {
+        let corpus = Self.sample
+        let counts = NGramCounts(corpus, order: 3)
+        let predicted = (0..<corpus.vocabulary.count).filter { $0 != corpus.startID }
+        for delta in [0.01, 0.5, 2.0] {
+            for order in 1...3 {
+                let model = AddDeltaModel(counts, order: order, delta: delta)
+                for context in [[corpus.startID, corpus.startID], [corpus.startID, 5], [7, 9]] {
+                    let total = predicted.reduce(0.0) { $0 + model.probability(of: $1, after: context[...])! }
+                    XCTAssertEqual(total, 1, accuracy: 1e-9, "δ = \(delta), order \(order), context \(context)")
+                }
+            }
+        }
+    }
+    // END HIDDEN TESTS
+
     /// On the Penn Treebank (always present in CI): 82,430 predicted test tokens, and the
     /// modified Kneser-Ney models agree with KenLM to within 1%.
     func testPennTreebankKneserNeyAgreesWithKenLM() throws {

@@ -97,6 +97,7 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    // BEGIN HIDDEN TESTS
     /// h = σ(W_h h₀ + W_e x + b₁) by hand for one row.
     func testRNNCellMatchesTheFormula() {
         var g = SeededGenerator(seed: 9)
@@ -111,6 +112,7 @@ final class RecurrentTests: XCTestCase {
             XCTAssertEqual(h.scalars[i], 1 / (1 + Foundation.exp(-a)), accuracy: 1e-14)
         }
     }
+    // END HIDDEN TESTS
 }
 
 /// The gated cells: gradients through two steps, and the slides' equations by hand.
@@ -188,6 +190,7 @@ final class GatedCellTests: XCTestCase {
 
     static func sigma(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 
+    // BEGIN HIDDEN TESTS
     /// One LSTM step for one row, from the equations with the weights read block by block.
     func testLSTMStepMatchesTheEquations() {
         var g = SeededGenerator(seed: 4)
@@ -212,7 +215,9 @@ final class GatedCellTests: XCTestCase {
             XCTAssertEqual(out[0].value.scalars[j], o * Foundation.tanh(c), accuracy: 1e-14)
         }
     }
+    // END HIDDEN TESTS
 
+    // BEGIN HIDDEN TESTS
     /// One GRU step for one row, from the equations.
     func testGRUStepMatchesTheEquations() {
         var g = SeededGenerator(seed: 5)
@@ -240,6 +245,7 @@ final class GatedCellTests: XCTestCase {
             XCTAssertEqual(out.value.scalars[j], (1 - z) * h0[j] + z * candidate, accuracy: 1e-14)
         }
     }
+    // END HIDDEN TESTS
 
     /// The slides' claim: with the forget gate at 1 and the input gate at 0, the cell
     /// state is carried unchanged, here across 1,000 steps of random inputs, exactly.
