@@ -56,11 +56,13 @@ let package = Package(
             name: "ChapterKit",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // The package's own tools: finding the package, running programs.
+        .target(name: "PackageTools"),
         .executableTarget(
-            name: "Autograder", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            name: "Autograder", dependencies: ["PackageTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["points.json"]),
         .executableTarget(
-            name: "Book", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            name: "Book", dependencies: ["PackageTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "Benchmarks", dependencies: ["NeuralKit", "TextData", "RecurrentLM"],
             swiftSettings: optimizedEverywhere),

@@ -1,20 +1,12 @@
 import Foundation
-
-/// The package root: the current directory, which must hold Package.swift.
-func packageRoot() throws -> URL {
-    let url = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-    guard FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) else {
-        throw AutograderError("run the autograder from the package root (no Package.swift in \(url.path))")
-    }
-    return url
-}
+import PackageTools
 
 /// The package's files, relative to its root: what git tracks when it is a git checkout,
 /// otherwise every file outside `.build`, `.git` and `.swiftpm`.
 func packageFiles(_ root: URL) throws -> [String] {
     if FileManager.default.fileExists(atPath: root.appendingPathComponent(".git").path),
        let listed = try? runProcess(["git", "ls-files", "-z"], in: root, timeout: 60), listed.status == 0 {
-        return listed.output.split(separator: "\0").map(String.init).filter {
+        return listed.standardOutput.split(separator: "\0").map(String.init).filter {
             FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path)
         }.sorted()
     }
@@ -35,36 +27,6 @@ func writeIfChanged(_ data: Data, to url: URL) throws {
     if let existing = try? Data(contentsOf: url), existing == data { return }
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try data.write(to: url)
-}
-
-/// The result of a program run: its exit status (124 when `timeout` cut it off), and its
-/// standard output and error together.
-struct ProcessResult {
-    var status: Int32
-    var output: String
-    var timedOut: Bool { status == 124 || status == 137 }
-}
-
-/// Runs a program with a time limit (through coreutils' `timeout`, which kills it and its
-/// children's group when the limit passes).
-func runProcess(_ arguments: [String], in directory: URL, timeout seconds: Int, environment: [String: String] = [:]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["timeout", "--kill-after=10", String(seconds)] + arguments
-    process.currentDirectoryURL = directory
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("autograder-\(UUID().uuidString).log")
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: log) }
-    let handle = try FileHandle(forWritingTo: log)
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try handle.close()
-    let output = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
-    return ProcessResult(status: process.terminationStatus, output: output)
 }
 
 /// Where a submission's package is: the folder itself, or the one folder inside it that

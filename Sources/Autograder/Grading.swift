@@ -1,4 +1,5 @@
 import Foundation
+import PackageTools
 
 /// One graded exercise, as Gradescope's `results.json` lists it.
 struct GradedTest: Codable, Equatable {
@@ -73,7 +74,7 @@ func grade(submission: URL, root: URL, points: PointsFile, work: URL, log: (Stri
         log("building the submission…")
         let result = try runProcess(["swift", "build", "--build-tests", "--scratch-path", build.path], in: stage, timeout: 3600)
         if result.status == 0 { buildFailure = nil; break }
-        let errors = compilerErrors(result.output, stage: stage)
+        let errors = compilerErrors(result.combined, stage: stage)
         var culprits: Set<String> = []
         var unplaced: [String] = []
         for error in errors {
@@ -87,7 +88,7 @@ func grade(submission: URL, root: URL, points: PointsFile, work: URL, log: (Stri
             }
         }
         if culprits.isEmpty {
-            buildFailure = unplaced.isEmpty ? String(result.output.suffix(3000)) : unplaced.prefix(20).joined(separator: "\n")
+            buildFailure = unplaced.isEmpty ? String(result.combined.suffix(3000)) : unplaced.prefix(20).joined(separator: "\n")
             break
         }
         for id in culprits {
@@ -105,7 +106,7 @@ func grade(submission: URL, root: URL, points: PointsFile, work: URL, log: (Stri
     var testBundle = URL(fileURLWithPath: "/nonexistent")
     if buildFailure == nil {
         let binPath = try runProcess(["swift", "build", "--show-bin-path", "--scratch-path", build.path], in: stage, timeout: 600)
-            .output.split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+            .standardOutput.split(separator: "\n").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
         let bundles = (try? FileManager.default.contentsOfDirectory(atPath: binPath).filter { $0.hasSuffix(".xctest") }) ?? []
         guard let name = bundles.sorted().first else { throw AutograderError("no test bundle (.xctest) in \(binPath) after the build") }
         testBundle = URL(fileURLWithPath: binPath).appendingPathComponent(name)
@@ -131,7 +132,7 @@ func grade(submission: URL, root: URL, points: PointsFile, work: URL, log: (Stri
         let run = try runProcess([testBundle.path, selectors], in: stage, timeout: points.timeoutSeconds)
         var passed: [String] = [], failed: [String] = []
         for test in exercise.tests {
-            if run.output.contains("Test Case '\(test)' passed") { passed.append(test) } else { failed.append(test) }
+            if run.combined.contains("Test Case '\(test)' passed") { passed.append(test) } else { failed.append(test) }
         }
         var output: [String] = []
         if let note = notes[exercise.id] { output.append(note) }
@@ -139,7 +140,7 @@ func grade(submission: URL, root: URL, points: PointsFile, work: URL, log: (Stri
             output.append("Cut off after \(points.timeoutSeconds) s, the time limit of an exercise's tests (an endless loop?).")
         }
         output += passed.map { "passed: \($0)" } + failed.map { "FAILED: \($0)" }
-        let details = failureDetails(run.output, stage: stage)
+        let details = failureDetails(run.combined, stage: stage)
         if !failed.isEmpty && !details.isEmpty { output.append("What failed, and by how much:\n" + details.joined(separator: "\n")) }
         let score = (exercise.points * Double(passed.count) / Double(max(exercise.tests.count, 1)) * 100).rounded() / 100
         tests.append(GradedTest(name: name, score: score, maxScore: exercise.points, status: failed.isEmpty ? "passed" : "failed",

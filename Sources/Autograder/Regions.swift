@@ -1,4 +1,5 @@
 import Foundation
+import PackageTools
 
 /// One exercise: a solution region in one source file, its points, and the tests that
 /// grade it (`Class.testName`, as `swift test --filter` matches them).
@@ -25,10 +26,7 @@ struct PointsFile: Codable, Sendable {
     }
 }
 
-struct AutograderError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
+typealias AutograderError = ToolError
 
 let beginSolution = "// BEGIN SOLUTION", endSolution = "// END SOLUTION"
 let beginHidden = "// BEGIN HIDDEN TESTS", endHidden = "// END HIDDEN TESTS"

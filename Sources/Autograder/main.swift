@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PackageTools
 
 /// `swift run Autograder student DIR | grade SUBMISSION --results FILE | bundle FILE.zip`:
 /// assignments from the solution package, run from its root.
@@ -24,7 +25,7 @@ struct Student: ParsableCommand {
     var points: String?
 
     func run() throws {
-        let root = try packageRoot()
+        let root = try packageRoot(tool: "swift run Autograder")
         let exercises = Dictionary(uniqueKeysWithValues: try loadPoints(root, points).exercises.map { ($0.id, $0) })
         let out = URL(fileURLWithPath: directory, isDirectory: true)
         if let existing = try? FileManager.default.contentsOfDirectory(atPath: out.path), !existing.isEmpty {
@@ -77,7 +78,7 @@ struct Grade: ParsableCommand {
     var work: String?
 
     func run() throws {
-        let root = try packageRoot()
+        let root = try packageRoot(tool: "swift run Autograder")
         let pointsFile = try loadPoints(root, points)
         let workURL = URL(fileURLWithPath: work ?? FileManager.default.temporaryDirectory.appendingPathComponent("neural-nlp-autograder").path)
         let graded = try grade(submission: URL(fileURLWithPath: submission, isDirectory: true), root: root, points: pointsFile,
@@ -102,7 +103,7 @@ struct BundleCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        let root = try packageRoot()
+        let root = try packageRoot(tool: "swift run Autograder")
         let staging = FileManager.default.temporaryDirectory.appendingPathComponent("autograder-bundle-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: staging) }
         for path in try packageFiles(root) where !path.hasPrefix("Book/") && !path.hasPrefix("docs/") {
@@ -116,7 +117,7 @@ struct BundleCommand: ParsableCommand {
         let zip = URL(fileURLWithPath: file).standardizedFileURL
         try? FileManager.default.removeItem(at: zip)
         let result = try runProcess(["zip", "-q", "-r", "-X", zip.path, "."], in: staging, timeout: 600)
-        guard result.status == 0 else { throw AutograderError("zip failed: \(result.output)") }
+        guard result.status == 0 else { throw AutograderError("zip failed: \(result.combined)") }
         print("Gradescope bundle written to \(zip.path): upload it as the autograder (Ubuntu 22.04 base image).")
     }
 }

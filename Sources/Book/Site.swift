@@ -1,4 +1,5 @@
 import Foundation
+import PackageTools
 
 /// The HTML site: every Markdown page through pandoc (formulas written `$…$` / `$$…$$`
 /// become MathML, which browsers render without scripts or fonts to fetch), one
@@ -31,7 +32,7 @@ func renderSite(root: URL, chapters: [Int]) throws {
         var variables = ["-V", "home=index.html"]
         if i > 0 { variables += ["-V", "previous=\(pages[i - 1].output)", "-V", "previoustitle=\(pages[i - 1].title)"] }
         if i + 1 < pages.count { variables += ["-V", "next=\(pages[i + 1].output)", "-V", "nexttitle=\(pages[i + 1].title)"] }
-        try runProgram("pandoc", ["--from", "markdown-implicit_figures", "--to", "html5", "--standalone", "--mathml",
+        try runChecked(["pandoc", "--from", "markdown-implicit_figures", "--to", "html5", "--standalone", "--mathml",
                            "--template", template.path, "--metadata", "pagetitle=\(page.title)"] + variables
                     + ["--output", html.appendingPathComponent(page.output).path, input.path], in: root)
     }

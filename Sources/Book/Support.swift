@@ -1,19 +1,8 @@
 import ArgumentParser
 import Foundation
+import PackageTools
 
-struct BookError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The package root: the current directory, which must hold Package.swift.
-func packageRoot() throws -> URL {
-    let url = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-    guard FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) else {
-        throw BookError("run the book builder from the package root (no Package.swift in \(url.path))")
-    }
-    return url
-}
+typealias BookError = ToolError
 
 func chapterName(_ number: Int) -> String { String(format: "Chapter%02d", number) }
 
@@ -44,14 +33,16 @@ func chapterFiles(_ root: URL, _ number: Int) throws -> [URL] {
     return order.map { folder.appendingPathComponent($0) }
 }
 
-/// What every chapter depends on: the library sources, the sample data, the manifest.
+/// What every chapter depends on: the library sources, the sample data, the manifest
+/// (not the package's tools).
 func libraryFiles(_ root: URL) throws -> [URL] {
     var files = [root.appendingPathComponent("Package.swift")]
     let sources = root.appendingPathComponent("Sources")
     if let walker = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil) {
         for case let url as URL in walker {
             let path = url.path
-            if path.contains("/Sources/Book/") || path.contains("/Sources/Benchmarks/") { continue }
+            // the package's tools and benchmarks are not what the chapters run on
+            if ["Book", "Benchmarks", "Autograder", "PackageTools"].contains(where: { path.contains("/Sources/\($0)/") }) { continue }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(url) }
         }
@@ -85,44 +76,18 @@ struct BuildState: Codable {
     }
 }
 
-/// Runs a program; returns its standard output, or throws with its standard error.
-@discardableResult
-func runProgram(_ program: String, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [program] + arguments
-    process.currentDirectoryURL = directory
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    // standard error goes to a file, so neither stream's pipe can fill up and block it
-    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("book-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errorFile) }
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = try FileHandle(forWritingTo: errorFile)
-    try process.run()
-    let outputData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let errorData = (try? Data(contentsOf: errorFile)) ?? Data()
-    guard process.terminationStatus == 0 else {
-        let message = String(decoding: errorData.suffix(4000), as: UTF8.self)
-        throw BookError("\(program) \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)):\n\(message)")
-    }
-    return String(decoding: outputData, as: UTF8.self)
-}
-
 /// Builds the chapters (debug, as `swift run` does) and returns the folder of binaries.
 func buildChapters(_ root: URL, _ numbers: [Int]) throws -> URL {
     for number in numbers {
-        try runProgram("swift", ["build", "--product", chapterName(number)], in: root)
+        try runChecked(["swift", "build", "--product", chapterName(number)], in: root)
     }
-    let path = try runProgram("swift", ["build", "--show-bin-path"], in: root).trimmingCharacters(in: .whitespacesAndNewlines)
+    let path = try runChecked(["swift", "build", "--show-bin-path"], in: root).trimmingCharacters(in: .whitespacesAndNewlines)
     return URL(fileURLWithPath: path, isDirectory: true)
 }
 
 /// Runs a chapter on its bundled sample with seed 1; its figures go to `figures`.
 func runChapter(_ binary: URL, root: URL, figures: String = "Figures", environment: [String: String] = [:]) throws -> String {
-    try runProgram(binary.path, ["--seed", "1", "--figures", figures], in: root, environment: environment)
+    try runChecked([binary.path, "--seed", "1", "--figures", figures], in: root, environment: environment)
 }
 
 /// The index page: what the book is, and the README's chapter and results tables (the

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PackageTools
 
 /// `swift run Book`: weaves every chapter (prose, code, what it prints, what it draws) into
 /// Markdown pages in `Book/`, and renders them with pandoc into the static site
@@ -24,7 +25,7 @@ struct Build: ParsableCommand {
     var markdownOnly = false
 
     func run() throws {
-        let root = try packageRoot()
+        let root = try packageRoot(tool: "swift run Book")
         let all = try chapterNumbers(root)
         let selected = chapters.map { $0.split(separator: ",").compactMap { Int($0) } } ?? all
         let book = root.appendingPathComponent("Book")
@@ -81,7 +82,7 @@ struct Figures: ParsableCommand {
     var font = "DejaVu Sans"
 
     func run() throws {
-        let root = try packageRoot()
+        let root = try packageRoot(tool: "swift run Book")
         let all = try chapterNumbers(root)
         let binaries = try buildChapters(root, all)
         let out = URL(fileURLWithPath: directory, isDirectory: true)
@@ -100,7 +101,7 @@ struct Figures: ParsableCommand {
                 let target = out.appendingPathComponent(plot.replacingOccurrences(of: ".svg", with: ".\(format)")).path
                 var arguments = ["-f", format, "-o", target, out.appendingPathComponent(plot).path]
                 if format == "png" { arguments = ["-d", String(dpi), "-p", String(dpi)] + arguments }
-                if (try? runProgram("rsvg-convert", arguments, in: root)) == nil {
+                if (try? runChecked(["rsvg-convert"] + arguments, in: root)) == nil {
                     print("  (rsvg-convert is not installed: \(plot) stays SVG only)")
                     break
                 }
