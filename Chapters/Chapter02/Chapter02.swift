@@ -100,7 +100,7 @@ struct Chapter02: ParsableCommand {
         let graph = ComputationGraph(tape: tape, output: probabilities,
                                      title: "DAN on \"not a good film\": av = mean of E[w], h = ReLU(W h + b) twice, ŷ = softmax(W_s h₂ + b_s)")
         let urls = try GraphvizRenderer.render(graph, to: figures, name: "chapter02-dan")
-        say("\nFigure: " + urls.map(\.relativePath).joined(separator: ", "))
+        say("\n## The computation graph of \"not a good film\" (d = 4, H = 3)\nFigure: " + urls.map(\.relativePath).joined(separator: ", "))
     }
 
     /*: ## Training and the worked example

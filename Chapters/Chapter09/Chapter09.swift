@@ -84,6 +84,7 @@ struct Chapter09: ParsableCommand {
      is the decoder's first.
     */
     func drawGraphs(to figures: URL) throws {
+        say("## The computation graphs (tiny sizes)\n")
         var generator = SeededGenerator(seed: options.seed)
         let sentence: TaggedSentence = [TaggedToken(word: "Paris", tag: "I-LOC"), TaggedToken(word: "is", tag: "O"),
                                         TaggedToken(word: "lovely", tag: "O")]

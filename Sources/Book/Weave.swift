@@ -9,14 +9,14 @@ enum Piece: Equatable {
 
 /// Splits a chapter source into prose and code, in order. Prose blocks open with `/*:`
 /// (at any indentation) and close with the next `*/`; their lines lose the common
-/// indentation. Code pieces drop `import` lines and surrounding blank lines; empty ones
-/// are left out.
+/// indentation. Code pieces drop `import` lines, the book's `// Reading order:` line and
+/// surrounding blank lines; empty ones are left out.
 func pieces(of source: String) -> [Piece] {
     var out: [Piece] = []
     var code: [Substring] = []
     var prose: [Substring]?
     func flushCode() {
-        let kept = code.filter { !$0.hasPrefix("import ") }
+        let kept = code.filter { !$0.hasPrefix("import ") && !$0.hasPrefix("// Reading order:") }
         let text = kept.joined(separator: "\n").trimmingCharacters(in: .newlines)
         if !text.trimmingCharacters(in: .whitespaces).isEmpty { out.append(.code(dedent(text))) }
         code = []
@@ -118,7 +118,7 @@ func proseHeading(_ prose: String) -> String? {
 func chapterPage(pieces: [Piece], output: String, figureLink: (String) -> String?) -> String {
     var attached = [[String]](repeating: [], count: pieces.count)
     let proseIndices = pieces.indices.filter { if case .prose = pieces[$0] { return true } else { return false } }
-    var current = 0  // the piece after which output goes
+    var current = proseIndices.first ?? 0  // the piece after which output goes: at first, the title block
     for section in outputSections(output) {
         // the blocks sharing the most words with the printed heading; among them the
         // nearest after the current place, else the first
