@@ -205,17 +205,10 @@ func trainDates(trainCount: Int, testCount: Int, epochs: Int, hiddenSize: Int, s
         var progress = ProgressBar("encoder–decoder epoch \(epoch)/\(epochs)", total: batches.count)
         var total = 0.0
         for (step, batch) in batches.enumerated() {
-            let value: Double = {
-                let tape = Tape<Float>()
-                let loss = model.loss(sources: batch.map { sourceIDs(train[$0]) }, targets: batch.map { targetIDs(train[$0]) },
-                                      startID: startID, on: tape)
-                tape.backward(from: loss)
-                return Double(loss.value.scalar)
-            }()
-            guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1) }
-            _ = clipGradientNorm(parameters, threshold: 5)
-            optimizer.step(parameters)
-            parameters.zeroGradients()
+            let value = try trainingStep(parameters, optimizer: &optimizer, clip: 5, epoch: epoch, step: step + 1) { tape in
+                model.loss(sources: batch.map { sourceIDs(train[$0]) }, targets: batch.map { targetIDs(train[$0]) },
+                           startID: startID, on: tape)
+            }
             total += value
             if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(step + 1))) }
         }

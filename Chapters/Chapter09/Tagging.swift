@@ -162,17 +162,10 @@ func trainTagger(
         var total = 0.0, words = 0
         for (step, indices) in batches.enumerated() {
             let batch = indices.map { train[$0] }
-            let value: Double = {
-                let tape = Tape<Float>()
-                let loss = softmaxCrossEntropy(logits: tagger.logits(batch, on: tape, training: true, using: &generator),
-                                               labels: RecurrentTagger<Float>.labels(batch))
-                tape.backward(from: loss)
-                return Double(loss.value.scalar)
-            }()
-            guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1) }
-            _ = clipGradientNorm(parameters, threshold: settings.clip)
-            optimizer.step(parameters)
-            parameters.zeroGradients()
+            let value = try trainingStep(parameters, optimizer: &optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in
+                softmaxCrossEntropy(logits: tagger.logits(batch, on: tape, training: true, using: &generator),
+                                    labels: RecurrentTagger<Float>.labels(batch))
+            }
             let n = batch.count * batch[0].count
             total += value * Double(n)
             words += n

@@ -102,9 +102,6 @@ func headingOverlap(_ printed: String, _ prose: String) -> Int {
     keywords(printed).intersection(keywords(prose)).subtracting(commonHeadingWords).count
 }
 
-/// Whether a printed heading belongs to a prose heading: they share a word that says
-/// something.
-func headingsMatch(_ printed: String, _ prose: String) -> Bool { headingOverlap(printed, prose) > 0 }
 
 /// The first heading of a prose block, without its `#`s.
 func proseHeading(_ prose: String) -> String? {

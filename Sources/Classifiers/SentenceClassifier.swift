@@ -52,17 +52,10 @@ public func trainClassifier<Model: SentenceClassifier>(
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: batches.count)
         var total = 0.0, seen = 0
         for (step, batch) in batches.enumerated() {
-            let value: Double = {
-                let tape = Tape<Float>()
+            let value = try trainingStep(parameters, optimizer: &optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in
                 let scores = model.logits(batch.map { train.ids[$0] }, on: tape, training: true, using: &generator)
-                let loss = softmaxCrossEntropy(logits: scores, labels: batch.map { train.labels[$0] })
-                tape.backward(from: loss)
-                return Double(loss.value.scalar)
-            }()
-            guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1) }
-            if let clip = settings.clip { _ = clipGradientNorm(parameters, threshold: clip) }
-            optimizer.step(parameters)
-            parameters.zeroGradients()
+                return softmaxCrossEntropy(logits: scores, labels: batch.map { train.labels[$0] })
+            }
             total += value * Double(batch.count)
             seen += batch.count
             if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(seen))) }
@@ -75,6 +68,29 @@ public func trainClassifier<Model: SentenceClassifier>(
     }
     if let best { for (parameter, value) in zip(parameters, best.values) { parameter.value = value } }
     return history
+}
+
+/// One training step, the same for every model trained here: the loss is recorded on a
+/// fresh tape and backpropagated (the tape is let go before the optimizer writes the
+/// parameters, which spares a copy of each), a loss that is not finite stops training
+/// naming the epoch and step, the gradient's norm is clipped (nil: not), the optimizer
+/// steps and the gradients are zeroed. Returns the loss.
+public func trainingStep<O: Optimizer>(
+    _ parameters: [Parameter<Float>], optimizer: inout O, clip: Double?, epoch: Int, step: Int,
+    loss: (Tape<Float>) -> Variable<Float>
+) throws -> Double where O.Scalar == Float {
+    let value: Double
+    do {
+        let tape = Tape<Float>()
+        let recorded = loss(tape)
+        tape.backward(from: recorded)
+        value = Double(recorded.value.scalar)
+    }
+    guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step) }
+    if let clip { _ = clipGradientNorm(parameters, threshold: clip) }
+    optimizer.step(parameters)
+    parameters.zeroGradients()
+    return value
 }
 
 /// Class probabilities for each sentence, in input order.
