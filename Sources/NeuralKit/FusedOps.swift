@@ -37,7 +37,7 @@ func forEachRowChunk(_ count: Int, work: Int, parts: Int = 2, _ body: (Int, Rang
     }
 }
 
-private struct UncheckedSendable<T>: @unchecked Sendable {
+struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
@@ -154,38 +154,57 @@ public func linearSoftmaxCrossEntropy<Scalar>(
             for c in 0..<chunks { for j in 0..<v { sums[j] += partialBias[c * v + j] } }
             db = Tensor(shape: [v], scalars: sums)
         }
-        // dh = d logits · W and dW += d logitsᵀ h, both split over the two halves of the
-        // classes: each thread adds its half of W's gradient and a partial dh; the
-        // partials are added in order.
+        // dh = d logits · W, split over the two halves of the classes (a partial dh per
+        // half, added in order). dW += d logitsᵀ h: when W is a parameter, as one product
+        // on another thread, while the backward sweep goes on through the recurrent
+        // layers on this one (it needs dh, not dW); the optimizer's first read of the
+        // gradient waits for it.
         var partialDh = [Scalar](repeating: 0, count: 2 * n * k)
-        var dw: Tensor<Scalar>? = parameter == nil ? .zeros(wv.shape) : nil
-        let products: (UnsafeMutableBufferPointer<Scalar>) -> Void = { gradient in
-            guard n > 0 && v > 0 && k > 0 else { return }
-            d.withUnsafeBufferPointer { pd in
-                hv.scalars.withUnsafeBufferPointer { ph in
-                    wv.scalars.withUnsafeBufferPointer { pw in
-                        partialDh.withUnsafeMutableBufferPointer { pdh in
-                            let (pd, ph, pw, pdh, pg) = (UncheckedSendable(pd.baseAddress!), UncheckedSendable(ph.baseAddress!),
-                                                         UncheckedSendable(pw.baseAddress!), UncheckedSendable(pdh.baseAddress!),
-                                                         UncheckedSendable(gradient.baseAddress!))
-                            forEachRowChunk(v, work: n * v) { c, classes in
-                                let lo = classes.lowerBound
-                                Scalar.gemm(transposeA: true, transposeB: false, m: classes.count, n: k, k: n, alpha: 1,
-                                            a: pd.value + lo, lda: v, b: ph.value, ldb: k, beta: 1,
-                                            c: pg.value + lo * k, ldc: k)
-                                Scalar.gemm(transposeA: false, transposeB: false, m: n, n: k, k: classes.count, alpha: 1,
-                                            a: pd.value + lo, lda: v, b: pw.value + lo * k, ldb: k, beta: 0,
-                                            c: pdh.value + c * n * k, ldc: k)
-                            }
+        let logitsGradient = d
+        if n > 0 && v > 0 && k > 0 {
+            logitsGradient.withUnsafeBufferPointer { pd in
+                wv.scalars.withUnsafeBufferPointer { pw in
+                    partialDh.withUnsafeMutableBufferPointer { pdh in
+                        let (pd, pw, pdh) = (UncheckedSendable(pd.baseAddress!), UncheckedSendable(pw.baseAddress!),
+                                             UncheckedSendable(pdh.baseAddress!))
+                        forEachRowChunk(v, work: n * v) { c, classes in
+                            let lo = classes.lowerBound
+                            Scalar.gemm(transposeA: false, transposeB: false, m: n, n: k, k: classes.count, alpha: 1,
+                                        a: pd.value + lo, lda: v, b: pw.value + lo * k, ldb: k, beta: 0,
+                                        c: pdh.value + c * n * k, ldc: k)
                         }
                     }
                 }
             }
         }
+        // dW in pieces of classes (rows of W), each its own product: the same numbers
+        // whichever thread computes a piece.
+        let pieces = Swift.max(1, Swift.min(16, v / 64))
+        let weightGradient: (Int, UnsafeMutableBufferPointer<Scalar>) -> Void = { piece, gradient in
+            let classes = (v * piece / pieces)..<(v * (piece + 1) / pieces)
+            guard n > 0 && k > 0 && !classes.isEmpty else { return }
+            logitsGradient.withUnsafeBufferPointer { pd in
+                hv.scalars.withUnsafeBufferPointer { ph in
+                    Scalar.gemm(transposeA: true, transposeB: false, m: classes.count, n: k, k: n, alpha: 1,
+                                a: pd.baseAddress! + classes.lowerBound, lda: v, b: ph.baseAddress!, ldb: k, beta: 1,
+                                c: gradient.baseAddress! + classes.lowerBound * k, ldc: k)
+                }
+            }
+        }
+        let allPieces: (UnsafeMutableBufferPointer<Scalar>) -> Void = { gradient in
+            for piece in 0..<pieces { weightGradient(piece, gradient) }
+        }
+        var dw: Tensor<Scalar>? = nil
         if let parameter {
-            parameter.accumulateInPlace(products)
+            if FusedKernels.threads > 1 && n * v >= 1 << 18 {
+                parameter.accumulateInBackground(parts: pieces, weightGradient)
+            } else {
+                parameter.accumulateInPlace(allPieces)
+            }
         } else {
-            dw!.scalars.withUnsafeMutableBufferPointer { products($0) }
+            var w = Tensor<Scalar>.zeros(wv.shape)
+            w.scalars.withUnsafeMutableBufferPointer { allPieces($0) }
+            dw = w
         }
         var dhScalars = Array(partialDh[0..<(n * k)])
         for i in 0..<(n * k) { dhScalars[i] += partialDh[n * k + i] }  // (zeros when run as one part)
@@ -263,4 +282,204 @@ public func lstmHiddenState<Scalar>(_ z: Variable<Scalar>, cell c: Variable<Scal
         }
         return [Tensor(shape: zv.shape, scalars: dz), Tensor(shape: cv.shape, scalars: dc)]
     }
+}
+
+// MARK: - A whole LSTM layer over a window
+
+/// An LSTM layer run over `steps` time steps as one op: for t = 1 … T,
+/// ```
+/// z(t) = h(t−1) Wᵀ + P(t);   f, i, o = σ(z_f, z_i, z_o);   c̃ = tanh(z_c)
+/// c(t) = f ⊙ c(t−1) + i ⊙ c̃;   h(t) = o ⊙ tanh(c(t))
+/// ```
+/// where P (T·B × 4H, time-major) holds every step's projected input U x(t) + b (see
+/// ``RecurrentCell/projectInputs(_:)``) and W (4H × H) the recurrent weights, gate blocks
+/// in the order f, i, o, c̃. The value is (T+1)·B × H: h(1) … h(T) stacked, then c(T).
+///
+/// The arithmetic is that of ``LSTMCell/step(projected:state:)`` with its fused ops, step
+/// for step and in the same order (a test checks values and gradients are identical);
+/// what one op saves is the bookkeeping: 5 tape nodes and a dozen temporary tensors per
+/// step, and gradients of 4H columns of which each op fills one to three blocks. The
+/// gradient of W is handed over as the step-by-step `matmul` does (one product when it
+/// is first read, see `Parameter.deferProduct`).
+///
+/// The B sequences of a batch never mix, so in the forward pass a large enough batch
+/// runs as two halves on two threads, each half through all T steps with no waiting on
+/// the other; always the same halves, so results do not depend on timing. The backward
+/// pass runs on one thread: in training the other is computing the output layer's dW.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func lstmSequence<Scalar>(
+    _ projected: Variable<Scalar>, recurrentWeight weight: Variable<Scalar>, h0: Variable<Scalar>, c0: Variable<Scalar>,
+    steps: Int
+) -> Variable<Scalar> {
+    let pv = projected.value, wv = weight.value, hv0 = h0.value, cv0 = c0.value
+    let batch = hv0.rows, n = hv0.columns, width = 4 * n
+    precondition(steps > 0 && hv0.rank == 2 && cv0.shape == hv0.shape,
+                 "lstmSequence: state of shapes \(hv0.shape), \(cv0.shape) for \(steps) steps")
+    precondition(pv.shape == [steps * batch, width], "lstmSequence: projected inputs of shape \(pv.shape), expected \([steps * batch, width])")
+    precondition(wv.shape == [width, n], "lstmSequence: W of shape \(wv.shape), expected \([width, n])")
+    let stepSize = batch * n, gateStep = batch * width
+    // Each half of the batch has at least 8 rows and enough work to pay for a thread.
+    let work = batch >= 16 ? steps * batch * width * n : 0
+    // Kept for the backward pass: the activated gates [σ(z_f) σ(z_i) σ(z_o) tanh(z_c)] of
+    // every step, c(0) … c(T), tanh(c(1)) … tanh(c(T)); `out` is the value.
+    var gates = [Scalar](repeating: 0, count: steps * gateStep)
+    var cells = [Scalar](repeating: 0, count: (steps + 1) * stepSize)
+    var tanhCells = [Scalar](repeating: 0, count: steps * stepSize)
+    var out = [Scalar](repeating: 0, count: (steps + 1) * stepSize)
+    cells.replaceSubrange(0..<stepSize, with: cv0.scalars)
+    gates.withUnsafeMutableBufferPointer { gates in
+        cells.withUnsafeMutableBufferPointer { cells in
+            tanhCells.withUnsafeMutableBufferPointer { tanhCells in
+                out.withUnsafeMutableBufferPointer { out in
+                    pv.scalars.withUnsafeBufferPointer { p in
+                        wv.scalars.withUnsafeBufferPointer { w in
+                            hv0.scalars.withUnsafeBufferPointer { h0 in
+                                let g = UncheckedSendable((gates.baseAddress!, cells.baseAddress!, tanhCells.baseAddress!,
+                                                           out.baseAddress!, p.baseAddress!, w.baseAddress!, h0.baseAddress!))
+                                forEachRowChunk(batch, work: work) { _, rows in
+                                    let (gates, cells, tanhCells, out, p, w, h0) = g.value
+                                    let (r0, count) = (rows.lowerBound, rows.count)
+                                    for t in 0..<steps {
+                                        let z = gates + t * gateStep + r0 * width
+                                        let hPrevious = t == 0 ? h0 + r0 * n : UnsafePointer(out + (t - 1) * stepSize + r0 * n)
+                                        if n > 0 && count > 0 {
+                                            Scalar.gemm(transposeA: false, transposeB: true, m: count, n: width, k: n, alpha: 1,
+                                                        a: hPrevious, lda: n, b: w, ldb: n, beta: 0, c: z, ldc: width)
+                                        }
+                                        let pt = p + t * gateStep + r0 * width
+                                        for e in 0..<(count * width) { z[e] = z[e] + pt[e] }
+                                        for r in 0..<count {
+                                            Scalar.logistic(UnsafeMutableBufferPointer(start: z + r * width, count: 3 * n))
+                                            Scalar.tanh(UnsafeMutableBufferPointer(start: z + r * width + 3 * n, count: n))
+                                        }
+                                        let cPrevious = cells + t * stepSize + r0 * n, c = cells + (t + 1) * stepSize + r0 * n
+                                        for r in 0..<count {
+                                            let row = z + r * width
+                                            for j in 0..<n {
+                                                let k = r * n + j
+                                                c[k] = row[j] * cPrevious[k] + row[n + j] * row[3 * n + j]
+                                            }
+                                        }
+                                        let tc = tanhCells + t * stepSize + r0 * n
+                                        tc.update(from: c, count: count * n)
+                                        Scalar.tanh(UnsafeMutableBufferPointer(start: tc, count: count * n))
+                                        let h = out + t * stepSize + r0 * n
+                                        for r in 0..<count {
+                                            let row = z + r * width
+                                            for j in 0..<n {
+                                                let k = r * n + j
+                                                h[k] = row[2 * n + j] * tc[k]
+                                            }
+                                        }
+                                    }
+                                }
+                                (out.baseAddress! + steps * stepSize).update(from: cells.baseAddress! + steps * stepSize, count: stepSize)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let parameter = weight.tape.nodes[weight.id].parameter
+    let deferred = parameter != nil && batch <= 64  // as matmul decides for one step
+    let hiddenStates = out  // h(1) … h(T) (and c(T), unused), for W's gradient
+    let (keptGates, keptCells, keptTanhCells) = (gates, cells, tanhCells)  // no longer changed
+    return projected.tape.record("LSTM layer, \(steps) steps", inputs: [projected, weight, h0, c0],
+                                 value: Tensor(shape: [(steps + 1) * batch, n], scalars: out)) { g in
+        var dProjected = [Scalar](repeating: 0, count: steps * gateStep)
+        var dh0 = [Scalar](repeating: 0, count: stepSize), dc0 = dh0
+        dProjected.withUnsafeMutableBufferPointer { dz in
+            dh0.withUnsafeMutableBufferPointer { dh0 in
+                dc0.withUnsafeMutableBufferPointer { dc0 in
+                    keptGates.withUnsafeBufferPointer { gates in
+                        keptCells.withUnsafeBufferPointer { cells in
+                            keptTanhCells.withUnsafeBufferPointer { tanhCells in
+                                g.scalars.withUnsafeBufferPointer { g in
+                                    wv.scalars.withUnsafeBufferPointer { w in
+                                        // All rows on this thread: in training the other one is busy
+                                        // with the output layer's dW (see linearSoftmaxCrossEntropy).
+                                        lstmSequenceBackward(
+                                            rows: 0..<batch, steps: steps, batch: batch, n: n, dz: dz.baseAddress!,
+                                            dh0: dh0.baseAddress!, dc0: dc0.baseAddress!, gates: gates.baseAddress!,
+                                            cells: cells.baseAddress!, tanhCells: tanhCells.baseAddress!, g: g.baseAddress!,
+                                            w: w.baseAddress!)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // z(t) = h(t−1) Wᵀ + P(t): W gets dz(t)ᵀ h(t−1), t = T … 1 (the order of the steps'
+        // backward passes).
+        var dw: Tensor<Scalar>? = nil
+        for t in (0..<steps).reversed() {
+            let dz = Tensor(shape: [batch, width], scalars: Array(dProjected[(t * gateStep)..<((t + 1) * gateStep)]))
+            let previous = t == 0 ? hv0 : Tensor(shape: [batch, n], scalars: Array(hiddenStates[((t - 1) * stepSize)..<(t * stepSize)]))
+            if deferred {
+                parameter!.deferProduct(upstream: dz, other: previous, transposed: true)
+            } else {
+                let product = gemm(dz, previous, transposeA: true)
+                if dw == nil { dw = product } else { dw!.add(product) }
+            }
+        }
+        return [Tensor(shape: pv.shape, scalars: dProjected), deferred ? nil : dw,
+                Tensor(shape: hv0.shape, scalars: dh0), Tensor(shape: cv0.shape, scalars: dc0)]
+    }
+}
+
+/// The backward pass of ``lstmSequence(_:recurrentWeight:h0:c0:steps:)`` for the batch
+/// rows `rows`, t = T … 1: fills their rows of dz (every step's ∂J/∂z(t)), dh0 and dc0.
+/// `g` is the gradient of the op's value ((T+1)·B × H: h(1) … h(T), then c(T)).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func lstmSequenceBackward<Scalar: TensorScalar>(
+    rows: Range<Int>, steps: Int, batch: Int, n: Int, dz: UnsafeMutablePointer<Scalar>,
+    dh0: UnsafeMutablePointer<Scalar>, dc0: UnsafeMutablePointer<Scalar>,
+    gates: UnsafePointer<Scalar>, cells: UnsafePointer<Scalar>, tanhCells: UnsafePointer<Scalar>,
+    g: UnsafePointer<Scalar>, w: UnsafePointer<Scalar>
+) {
+    let width = 4 * n, stepSize = batch * n, gateStep = batch * width
+    let (r0, count) = (rows.lowerBound, rows.count)
+    let size = count * n
+    var dh = [Scalar](repeating: 0, count: size)           // ∂J/∂h(t)
+    var dc = Array(UnsafeBufferPointer(start: g + steps * stepSize + r0 * n, count: size))  // ∂J/∂c(t), from outside at T
+    var fromNext = [Scalar](repeating: 0, count: size)     // dz(t+1) W, into h(t)
+    var dPrevious = [Scalar](repeating: 0, count: size)    // ∂J/∂c(t−1)
+    for t in (0..<steps).reversed() {
+        let above = g + t * stepSize + r0 * n
+        for k in 0..<size { dh[k] = t == steps - 1 ? above[k] : above[k] + fromNext[k] }
+        let base = t * stepSize + r0 * n
+        for r in 0..<count {
+            let row = gates + t * gateStep + (r0 + r) * width
+            let drow = dz + t * gateStep + (r0 + r) * width
+            for j in 0..<n {
+                let k = r * n + j
+                let (f, i, o, candidate) = (row[j], row[n + j], row[2 * n + j], row[3 * n + j])
+                let tc = tanhCells[base + k], cPrevious = cells[base + k]
+                // h(t) = o ⊙ tanh(c(t))
+                let d = dh[k]
+                drow[2 * n + j] = d * tc * o * (1 - o)
+                // c(t) = f ⊙ c(t−1) + i ⊙ c̃ (c(t) also feeds c(t+1): dc)
+                let dCell = dc[k] + d * o * (1 - tc * tc)
+                drow[j] = dCell * cPrevious * f * (1 - f)
+                drow[n + j] = dCell * candidate * i * (1 - i)
+                drow[3 * n + j] = dCell * i * (1 - candidate * candidate)
+                dPrevious[k] = dCell * f
+            }
+        }
+        swap(&dc, &dPrevious)
+        // z(t) = h(t−1) Wᵀ + P(t): dh(t−1) gets dz(t) W.
+        if n > 0 && count > 0 {
+            fromNext.withUnsafeMutableBufferPointer { out in
+                Scalar.gemm(transposeA: false, transposeB: false, m: count, n: n, k: width, alpha: 1,
+                            a: dz + t * gateStep + r0 * width, lda: width, b: w, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
+            }
+        }
+    }
+    (dh0 + r0 * n).update(from: fromNext, count: size)
+    (dc0 + r0 * n).update(from: dc, count: size)
 }

@@ -48,13 +48,38 @@ extension Tensor {
     func sum() -> Scalar { scalars.reduce(0, +) }
 }
 
+extension UnsafeBufferPointer where Element: TensorScalar {
+    /// Σ x² over the elements in `range`, in Double. Eight running sums, combined in a
+    /// fixed order at the end (so the result is the same on every run): one chain of
+    /// additions would wait on each addition in turn, eight keep the core busy.
+    @_specialize(where Element == Float)
+    @_specialize(where Element == Double)
+    public func sumOfSquares(_ range: Range<Int>) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let x0 = Double(self[i]), x1 = Double(self[i + 1]), x2 = Double(self[i + 2]), x3 = Double(self[i + 3])
+            let x4 = Double(self[i + 4]), x5 = Double(self[i + 5]), x6 = Double(self[i + 6]), x7 = Double(self[i + 7])
+            s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3
+            s4 += x4 * x4; s5 += x5 * x5; s6 += x6 * x6; s7 += x7 * x7
+            i += 8
+        }
+        while i < range.upperBound {
+            let x = Double(self[i])
+            s0 += x * x
+            i += 1
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    }
+}
+
 /// Matrix product with optional transposes, through BLAS gemm.
 /// `a` is (m × k) after its transpose, `b` is (k × n) after its transpose; the result is (m × n).
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func gemm<Scalar: TensorScalar>(
     _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposeA: Bool = false, transposeB: Bool = false,
-    label: String = "matmul"
+    label: String = "matmul", parallel: Bool = false
 ) -> Tensor<Scalar> {
     precondition(a.rank == 2 && b.rank == 2, "\(label): needs matrices, got shapes \(a.shape) and \(b.shape)")
     let m = transposeA ? a.shape[1] : a.shape[0]
@@ -69,10 +94,16 @@ func gemm<Scalar: TensorScalar>(
         a.scalars.withUnsafeBufferPointer { pa in
             b.scalars.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { pc in
-                    Scalar.gemm(
-                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                        alpha: 1, a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
-                        beta: 0, c: pc.baseAddress!, ldc: n)
+                    let (pa, pb, pc) = (UncheckedSendable(pa.baseAddress!), UncheckedSendable(pb.baseAddress!),
+                                        UncheckedSendable(pc.baseAddress!))
+                    let lda = a.shape[1], ldb = b.shape[1]
+                    // `parallel`: a large product as two halves of C's rows, one per thread.
+                    forEachRowChunk(m, work: parallel ? m * n * k >> 6 : 0) { _, rows in
+                        Scalar.gemm(
+                            transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k,
+                            alpha: 1, a: pa.value + rows.lowerBound * (transposeA ? 1 : lda), lda: lda, b: pb.value, ldb: ldb,
+                            beta: 0, c: pc.value + rows.lowerBound * n, ldc: n)
+                    }
                 }
             }
         }

@@ -15,7 +15,9 @@ public func matmul<Scalar>(
     _ a: Variable<Scalar>, _ b: Variable<Scalar>, transposeRight: Bool = false
 ) -> Variable<Scalar> {
     let av = a.value, bv = b.value
-    let out = gemm(av, bv, transposeB: transposeRight)
+    // The forward product may use both threads; the backward ones run beside the
+    // output layer's dW (see linearSoftmaxCrossEntropy), so one thread each.
+    let out = gemm(av, bv, transposeB: transposeRight, parallel: true)
     if let weight = b.tape.nodes[b.id].parameter, av.rows <= 64 {
         // A weight applied to a few rows (one step of a recurrence): its gradient is
         // handed to the parameter, which adds all such products as one (see
@@ -334,11 +336,14 @@ public func slice<Scalar>(_ x: Variable<Scalar>, rows range: Range<Int>) -> Vari
                   "slice: rows \(range) of shape \(xv.shape)")
     let n = xv.columns
     let out = Array(xv.scalars[(range.lowerBound * n)..<(range.upperBound * n)])
+    // The gradient goes straight into the rows of x's gradient (a full-size tensor per
+    // slice, zero but for these rows, cost more than a time step's own work). The tape
+    // is held unowned: it owns this closure.
+    let id = x.id
     return x.tape.record("rows [\(range.lowerBound)..<\(range.upperBound)]", inputs: [x],
-                         value: Tensor(shape: [range.count, n], scalars: out)) { g in
-        var dx = Tensor<Scalar>.zeros(xv.shape)
-        dx.scalars.replaceSubrange((range.lowerBound * n)..<(range.upperBound * n), with: g.scalars)
-        return [dx]
+                         value: Tensor(shape: [range.count, n], scalars: out)) { [unowned tape = x.tape] g in
+        tape.addGradient(g, rows: range, of: id)
+        return [nil]
     }
 }
 

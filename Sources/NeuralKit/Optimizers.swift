@@ -28,7 +28,7 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
             let gradient = p.gradient
             p.value.scalars.withUnsafeMutableBufferPointer { v in
                 gradient.scalars.withUnsafeBufferPointer { g in
-                    p.forEachUpdatedRange { range in
+                    p.forEachUpdatedRangeInParallel { range in
                         for i in range { v[i] -= eta * g[i] }
                     }
                 }
@@ -63,7 +63,7 @@ public struct Adagrad<Scalar: TensorScalar>: Optimizer {
             p.value.scalars.withUnsafeMutableBufferPointer { v in
                 gradient.scalars.withUnsafeBufferPointer { g in
                     sumSquares.withUnsafeMutableBufferPointer { s in
-                        p.forEachUpdatedRange { range in
+                        p.forEachUpdatedRangeInParallel { range in
                             for i in range where g[i] != 0 {
                                 s[i] += g[i] * g[i]
                                 v[i] -= eta * g[i] / (s[i].squareRoot() + eps)
@@ -114,7 +114,7 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
                 gradient.scalars.withUnsafeBufferPointer { g in
                     m.withUnsafeMutableBufferPointer { m in
                         v.withUnsafeMutableBufferPointer { v in
-                            p.forEachUpdatedRange { range in
+                            p.forEachUpdatedRangeInParallel { range in
                             for i in range {
                                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
@@ -154,7 +154,7 @@ public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], threshol
         let gradient = p.gradient
         gradient.scalars.withUnsafeBufferPointer { g in
             p.forEachUpdatedRange { range in  // (an embedding's untouched rows are zero)
-                for i in range { squares += Double(g[i]) * Double(g[i]) }
+                squares += g.sumOfSquares(range)
             }
         }
     }

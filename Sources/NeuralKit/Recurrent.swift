@@ -19,12 +19,39 @@ public protocol RecurrentCell<Scalar>: Layer {
     /// One time step from the projected input (B rows) and the previous state; returns
     /// the new state, whose first tensor is h(t).
     func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>]
+    /// Runs `steps` steps: `projected` holds every step's projected inputs stacked
+    /// (steps·B rows, step t in rows t·B ..< (t+1)·B), `state` the state before the first.
+    /// Returns every step's h(t) stacked the same way, and the final state. By default
+    /// ``RecurrentCell/stepwise(projected:steps:state:)``: `step` at each t, as the slides
+    /// draw it; a cell may run the same arithmetic as one op.
+    func sequence(projected: Variable<Scalar>, steps: Int, state: [Variable<Scalar>])
+        -> (outputs: Variable<Scalar>, state: [Variable<Scalar>])
 }
 
 extension RecurrentCell {
     /// One step on an input x(t): `step(projected: projectInputs(x), state: state)`.
     public func callAsFunction(_ x: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
         step(projected: projectInputs(x), state: state)
+    }
+
+    public func sequence(projected: Variable<Scalar>, steps: Int, state: [Variable<Scalar>])
+        -> (outputs: Variable<Scalar>, state: [Variable<Scalar>]) {
+        stepwise(projected: projected, steps: steps, state: state)
+    }
+
+    /// ``RecurrentCell/sequence(projected:steps:state:)`` one `step` at a time: each step
+    /// takes its rows of `projected`, and the h(t) are stacked at the end.
+    public func stepwise(projected: Variable<Scalar>, steps: Int, state: [Variable<Scalar>])
+        -> (outputs: Variable<Scalar>, state: [Variable<Scalar>]) {
+        precondition(steps > 0 && projected.shape[0] % steps == 0, "sequence: \(projected.shape[0]) rows are not \(steps) steps")
+        let batch = projected.shape[0] / steps
+        var current = state
+        var outputs: [Variable<Scalar>] = []
+        for t in 0..<steps {
+            current = step(projected: slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: current)
+            outputs.append(current[0])
+        }
+        return (steps == 1 ? outputs[0] : concatenate(rows: outputs), current)
     }
 
     /// The zero state for a batch of `batchSize` sequences.
@@ -148,6 +175,19 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
         let cNext = f * c + i * candidate
         return [o * tanh(cNext), cNext]
         // END SOLUTION
+    }
+
+    /// With `fused`, the whole window as one op (``lstmSequence(_:recurrentWeight:h0:c0:steps:)``:
+    /// the same numbers as step by step, much less bookkeeping); otherwise step by step.
+    public func sequence(projected: Variable<Scalar>, steps: Int, state: [Variable<Scalar>])
+        -> (outputs: Variable<Scalar>, state: [Variable<Scalar>]) {
+        guard fused else { return stepwise(projected: projected, steps: steps, state: state) }
+        precondition(state.count == 2, "LSTMCell: the state is [h, c], got \(state.count) tensors")
+        let batch = state[0].shape[0]
+        let all = lstmSequence(projected, recurrentWeight: projected.tape.parameter(recurrentWeight),
+                               h0: state[0], c0: state[1], steps: steps)
+        return (slice(all, rows: 0..<(steps * batch)),
+                [slice(all, rows: ((steps - 1) * batch)..<(steps * batch)), slice(all, rows: (steps * batch)..<((steps + 1) * batch))])
     }
 }
 

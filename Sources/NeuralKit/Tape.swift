@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// A named, trainable tensor that outlives any one forward pass: `ner.W`, `lstm.W_f`.
 ///
 /// Its `gradient` accumulates (`+=`) over every use in every backward sweep until
@@ -10,7 +13,20 @@
 public final class Parameter<Scalar: TensorScalar> {
     public let name: String
     public var value: Tensor<Scalar>
-    private var storedGradient: Tensor<Scalar>
+    private var accumulated: Tensor<Scalar>
+    /// Work adding into `accumulated` on another thread (see ``accumulateInBackground``).
+    private var background: (DispatchGroup, BackgroundWork)?
+    /// The gradient buffer; every access first waits for work running in the background.
+    private var storedGradient: Tensor<Scalar> {
+        get {
+            finishBackgroundWork()
+            return accumulated
+        }
+        _modify {
+            finishBackgroundWork()
+            yield &accumulated
+        }
+    }
     private var isDense = false
     private var rows: [Int] = []
     /// Products waiting to be added to the gradient as one (see ``deferProduct``).
@@ -20,7 +36,7 @@ public final class Parameter<Scalar: TensorScalar> {
     public init(_ name: String, _ value: Tensor<Scalar>) {
         self.name = name
         self.value = value
-        self.storedGradient = .zeros(value.shape)
+        self.accumulated = .zeros(value.shape)
     }
 
     public var shape: [Int] { value.shape }
@@ -103,6 +119,59 @@ public final class Parameter<Scalar: TensorScalar> {
         isDense = true
     }
 
+    /// Adds into the gradient in `parts` pieces, `body(part, gradient)` each, on another
+    /// thread while the caller goes on (the backward sweep through the rest of the tape).
+    /// The first later use of the gradient takes the pieces not started yet itself, from
+    /// the last one down, and waits for the rest, so two cores share what remains. Each
+    /// piece must write its own part of the gradient, and the same numbers whichever
+    /// thread runs it: the sum then does not depend on timing.
+    func accumulateInBackground(parts: Int, _ body: @escaping (Int, UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        finishBackgroundWork()
+        isDense = true
+        // The buffer stays where it is until the work is finished: every other access to
+        // `accumulated` goes through `storedGradient`, which finishes it first.
+        var buffer: UnsafeMutableBufferPointer<Scalar>!
+        accumulated.scalars.withUnsafeMutableBufferPointer { buffer = $0 }
+        let work = BackgroundWork(buffer: buffer, body: body, queue: PieceQueue(count: parts))
+        let group = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: group) { work.run(fromFront: true) }
+        background = (group, work)
+    }
+
+    /// Pieces handed out from both ends, each once.
+    private final class PieceQueue: @unchecked Sendable {
+        private let lock = NSLock()
+        private var front = 0, back: Int
+        init(count: Int) { back = count }
+        func next(fromFront: Bool) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard front < back else { return nil }
+            if fromFront {
+                front += 1
+                return front - 1
+            }
+            back -= 1
+            return back
+        }
+    }
+
+    private struct BackgroundWork: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Scalar>
+        let body: (Int, UnsafeMutableBufferPointer<Scalar>) -> Void
+        let queue: PieceQueue
+        func run(fromFront: Bool) {
+            while let part = queue.next(fromFront: fromFront) { body(part, buffer) }
+        }
+    }
+
+    private func finishBackgroundWork() {
+        guard let (group, work) = background else { return }
+        background = nil
+        work.run(fromFront: false)
+        group.wait()
+    }
+
     /// gradient[ids[i]] += g[i] for every row i of g (the scatter of an embedding lookup).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -125,7 +194,9 @@ public final class Parameter<Scalar: TensorScalar> {
     func scaleGradient(by factor: Scalar) {
         flushPending()
         storedGradient.scalars.withUnsafeMutableBufferPointer { g in
-            for i in g.indices { g[i] *= factor }
+            forEachRowChunk(g.count, work: g.count / 4) { _, range in
+                for i in range { g[i] *= factor }
+            }
         }
     }
 
@@ -151,6 +222,14 @@ public final class Parameter<Scalar: TensorScalar> {
         guard let touched = touchedRows else { return update(0..<value.count) }
         let d = value.columns
         for id in touched { update((id * d)..<((id + 1) * d)) }
+    }
+
+    /// The same for an element-wise update (each element's new value depends on that
+    /// element alone): a large dense tensor is updated as two halves on two threads.
+    func forEachUpdatedRangeInParallel(_ update: (Range<Int>) -> Void) {
+        guard touchedRows == nil else { return forEachUpdatedRange(update) }
+        let count = value.count
+        forEachRowChunk(count, work: count / 4) { _, range in update(range) }
     }
 }
 
@@ -253,6 +332,25 @@ public final class Tape<Scalar: TensorScalar> {
                     g.shape == nodes[input].value.shape,
                     "\(node.label): gradient shape \(g.shape) does not match input shape \(nodes[input].value.shape)")
                 if gradients[input] == nil { gradients[input] = g } else { gradients[input]!.add(g) }
+            }
+        }
+    }
+
+    /// During a backward sweep: adds `g` into rows `range` of node `id`'s gradient, which
+    /// starts as zeros. For an op whose gradient fills only a few rows of a large input
+    /// (one time step's rows of every step's projected inputs): it returns nil for that
+    /// input instead of a full-size tensor that is zero almost everywhere.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func addGradient(_ g: Tensor<Scalar>, rows range: Range<Int>, of id: Int) {
+        let shape = nodes[id].value.shape
+        let n = shape.count == 2 ? shape[1] : 1
+        precondition(g.count == range.count * n, "addGradient: \(g.shape) for rows \(range) of shape \(shape)")
+        if gradients[id] == nil { gradients[id] = .zeros(shape) }
+        gradients[id]!.scalars.withUnsafeMutableBufferPointer { out in
+            g.scalars.withUnsafeBufferPointer { rows in
+                let base = range.lowerBound * n
+                for i in rows.indices { out[base + i] += rows[i] }
             }
         }
     }

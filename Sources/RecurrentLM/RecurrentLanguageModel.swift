@@ -76,14 +76,9 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
         var below = dropout(embedding(inputs.flatMap { $0 }, on: tape), rate: rate, using: &generator)
         var finalState: [[Variable<Scalar>]] = []
         for (l, cell) in layers.enumerated() {
-            var current = state[l].enumerated().map { tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)") }
-            let projected = cell.projectInputs(below)
-            var outputs: [Variable<Scalar>] = []
-            for t in 0..<steps {
-                current = cell.step(projected: slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: current)
-                outputs.append(current[0])
-            }
-            below = dropout(steps == 1 ? outputs[0] : concatenate(rows: outputs), rate: rate, using: &generator)
+            let initial = state[l].enumerated().map { tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)") }
+            let (outputs, current) = cell.sequence(projected: cell.projectInputs(below), steps: steps, state: initial)
+            below = dropout(outputs, rate: rate, using: &generator)
             finalState.append(current)
         }
         return (below, finalState)

@@ -24,6 +24,31 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(theta[1], 1.9, accuracy: 1e-15)
     }
 
+    /// A parameter of over 2^20 elements is updated as two halves on two threads, and
+    /// clipping scales its gradient the same way: every element still gets exactly
+    /// θ − η g, and the gradient exactly g · (threshold / ‖g‖).
+    func testLargeParametersUpdateEveryElement() {
+        let count = (1 << 20) + 7
+        var r = SeededGenerator(seed: 4)
+        let start = Tensor<Float>.uniform([count], bound: 1, using: &r)
+        let g = Tensor<Float>.uniform([count], bound: 1, using: &r)
+        let p = Parameter<Float>("big", start)
+        p.gradient = g
+        var squares = 0.0
+        for x in g.scalars { squares += Double(x) * Double(x) }
+        let norm = clipGradientNorm([p], threshold: 1)
+        XCTAssertEqual(norm, squares.squareRoot(), accuracy: 1e-9 * norm)
+        let scale = Float(1 / norm)
+        for i in [0, 1, count / 2 - 1, count / 2, count / 2 + 1, count - 1] {
+            XCTAssertEqual(p.gradient.scalars[i], g.scalars[i] * scale)
+        }
+        var sgd = SGD<Float>(learningRate: 0.5)
+        sgd.step([p])
+        var wrong = 0
+        for i in 0..<count where p.value.scalars[i] != start.scalars[i] - 0.5 * (g.scalars[i] * scale) { wrong += 1 }
+        XCTAssertEqual(wrong, 0)
+    }
+
     func testAdagrad() {
         var adagrad = Adagrad<Double>(learningRate: 0.5, epsilon: 0)
         let theta = run(&adagrad, start: [1, 2])
