@@ -62,6 +62,14 @@ extension Chapter07 {
      of Zaremba et al.'s small model without dropout (batch 20, 20 steps of
      backpropagation through time, SGD, clipping, the rate halved after every epoch from
      the fifth on).
+
+     For speed, each layer runs the whole 20-step window as one op (`lstmSequence` in
+     `Sources/NeuralKit/FusedOps.swift`) instead of five ops per step. It does the same
+     arithmetic as `LSTMCell.step`, step for step: a test checks every h(t) and every
+     gradient bit for bit. Both cores stay busy: the two halves of the batch run their
+     steps side by side, and the output layer's weight gradient (the largest product of
+     the backward pass) is computed on the second core while the first goes back through
+     the LSTM layers.
     */
     func languageModel(results: inout Results) throws {
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)

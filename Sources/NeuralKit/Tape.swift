@@ -39,6 +39,9 @@ public final class Parameter<Scalar: TensorScalar> {
         self.accumulated = .zeros(value.shape)
     }
 
+    /// Work still running writes into this parameter's gradient: let it finish first.
+    deinit { finishBackgroundWork() }
+
     public var shape: [Int] { value.shape }
 
     /// ∂loss/∂value, summed over every use since the last ``zeroGradient()``.

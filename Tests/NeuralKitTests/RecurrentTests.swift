@@ -21,6 +21,10 @@ final class RecurrentTests: XCTestCase {
         assertGradients([h, w, b]) { t in
             linearSoftmaxCrossEntropy(t.parameter(h), weight: t.parameter(w), bias: t.parameter(b), labels: [0, 6, 3, -1, 3])
         }
+        // The op prepares its gradient for an upstream gradient of 1; here it gets −2.5.
+        assertGradients([h, w, b]) { t in
+            linearSoftmaxCrossEntropy(t.parameter(h), weight: t.parameter(w), bias: t.parameter(b), labels: [0, 6, 3, -1, 3]) * -2.5
+        }
     }
 
     /// The fused op equals matmul + bias + softmaxCrossEntropy over the rows with a label,
