@@ -483,3 +483,228 @@ func lstmSequenceBackward<Scalar: TensorScalar>(
     (dh0 + r0 * n).update(from: fromNext, count: size)
     (dc0 + r0 * n).update(from: dc, count: size)
 }
+
+// MARK: - A whole GRU layer over a window
+
+/// A GRU layer run over `steps` time steps as one op: for t = 1 … T,
+/// ```
+/// z = σ(P_z(t) + U_z h(t−1));   r = σ(P_r(t) + U_r h(t−1))
+/// ĥ = tanh(P_h(t) + U_h (r ⊙ h(t−1)));   h(t) = (1 − z) ⊙ h(t−1) + z ⊙ ĥ
+/// ```
+/// where P (T·B × 3H, time-major) holds every step's projected input W x(t) + b in the
+/// blocks z, r, ĥ (see ``GRUCell``), `gateWeight` is U_zr (2H × H: U_z over U_r) and
+/// `candidateWeight` U_h (H × H). The value is h(1) … h(T) stacked (T·B × H).
+///
+/// As ``lstmSequence(_:recurrentWeight:h0:c0:steps:)`` for the LSTM: the arithmetic of
+/// ``GRUCell/step(projected:state:)`` step for step, in the same order (a test checks
+/// values and gradients are identical), the weights' gradients handed over as `matmul`
+/// does, the forward pass in two halves of a large batch on two threads.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func gruSequence<Scalar>(
+    _ projected: Variable<Scalar>, gateWeight: Variable<Scalar>, candidateWeight: Variable<Scalar>,
+    h0: Variable<Scalar>, steps: Int
+) -> Variable<Scalar> {
+    let pv = projected.value, uzr = gateWeight.value, uh = candidateWeight.value, hv0 = h0.value
+    let batch = hv0.rows, n = hv0.columns, width = 3 * n
+    precondition(steps > 0 && hv0.rank == 2, "gruSequence: state of shape \(hv0.shape) for \(steps) steps")
+    precondition(pv.shape == [steps * batch, width], "gruSequence: projected inputs of shape \(pv.shape), expected \([steps * batch, width])")
+    precondition(uzr.shape == [2 * n, n] && uh.shape == [n, n],
+                 "gruSequence: U_zr of shape \(uzr.shape) and U_h of shape \(uh.shape) for H = \(n)")
+    let stepSize = batch * n
+    let work = batch >= 16 ? steps * batch * 3 * n * n : 0
+    // Kept for the backward pass, per step: z, r, ĥ (activated) and r ⊙ h(t−1).
+    var gates = [Scalar](repeating: 0, count: steps * batch * width)
+    var resetHidden = [Scalar](repeating: 0, count: steps * stepSize)
+    var out = [Scalar](repeating: 0, count: steps * stepSize)
+    gates.withUnsafeMutableBufferPointer { gates in
+        resetHidden.withUnsafeMutableBufferPointer { resetHidden in
+            out.withUnsafeMutableBufferPointer { out in
+                pv.scalars.withUnsafeBufferPointer { p in
+                    uzr.scalars.withUnsafeBufferPointer { uzr in
+                        uh.scalars.withUnsafeBufferPointer { uh in
+                            hv0.scalars.withUnsafeBufferPointer { h0 in
+                                let shared = UncheckedSendable((gates.baseAddress!, resetHidden.baseAddress!, out.baseAddress!,
+                                                                p.baseAddress!, uzr.baseAddress!, uh.baseAddress!, h0.baseAddress!))
+                                forEachRowChunk(batch, work: work) { _, rows in
+                                    let (gates, resetHidden, out, p, uzr, uh, h0) = shared.value
+                                    let (r0, count) = (rows.lowerBound, rows.count)
+                                    var recurrent = [Scalar](repeating: 0, count: count * 2 * n)
+                                    var candidate = [Scalar](repeating: 0, count: count * n)
+                                    for t in 0..<steps {
+                                        let hPrevious = t == 0 ? h0 + r0 * n : UnsafePointer(out + (t - 1) * stepSize + r0 * n)
+                                        let g = gates + (t * batch + r0) * width, pt = p + (t * batch + r0) * width
+                                        let rh = resetHidden + t * stepSize + r0 * n, h = out + t * stepSize + r0 * n
+                                        recurrent.withUnsafeMutableBufferPointer { rec in
+                                            if n > 0 && count > 0 {
+                                                Scalar.gemm(transposeA: false, transposeB: true, m: count, n: 2 * n, k: n, alpha: 1,
+                                                            a: hPrevious, lda: n, b: uzr, ldb: n, beta: 0, c: rec.baseAddress!, ldc: 2 * n)
+                                            }
+                                            for r in 0..<count {
+                                                for j in 0..<(2 * n) { g[r * width + j] = pt[r * width + j] + rec[r * 2 * n + j] }
+                                                Scalar.logistic(UnsafeMutableBufferPointer(start: g + r * width, count: 2 * n))
+                                                for j in 0..<n { rh[r * n + j] = g[r * width + n + j] * hPrevious[r * n + j] }
+                                            }
+                                        }
+                                        candidate.withUnsafeMutableBufferPointer { cand in
+                                            if n > 0 && count > 0 {
+                                                Scalar.gemm(transposeA: false, transposeB: true, m: count, n: n, k: n, alpha: 1,
+                                                            a: rh, lda: n, b: uh, ldb: n, beta: 0, c: cand.baseAddress!, ldc: n)
+                                            }
+                                            for r in 0..<count {
+                                                for j in 0..<n { g[r * width + 2 * n + j] = pt[r * width + 2 * n + j] + cand[r * n + j] }
+                                                Scalar.tanh(UnsafeMutableBufferPointer(start: g + r * width + 2 * n, count: n))
+                                                for j in 0..<n {
+                                                    let (z, c, k) = (g[r * width + j], g[r * width + 2 * n + j], r * n + j)
+                                                    h[k] = (1 - z) * hPrevious[k] + z * c
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let deferred = batch <= 64  // as matmul decides for one step
+    let gateParameter = gateWeight.tape.nodes[gateWeight.id].parameter
+    let candidateParameter = candidateWeight.tape.nodes[candidateWeight.id].parameter
+    let (keptGates, keptResetHidden, hiddenStates) = (gates, resetHidden, out)  // no longer changed
+    return projected.tape.record("GRU layer, \(steps) steps", inputs: [projected, gateWeight, candidateWeight, h0],
+                                 value: Tensor(shape: [steps * batch, n], scalars: out)) { g in
+        var dProjected = [Scalar](repeating: 0, count: steps * batch * width)
+        var dh0 = [Scalar](repeating: 0, count: stepSize)
+        dProjected.withUnsafeMutableBufferPointer { dp in
+            dh0.withUnsafeMutableBufferPointer { dh0 in
+                keptGates.withUnsafeBufferPointer { gates in
+                    keptResetHidden.withUnsafeBufferPointer { resetHidden in
+                        hiddenStates.withUnsafeBufferPointer { hs in
+                            hv0.scalars.withUnsafeBufferPointer { h0 in
+                                g.scalars.withUnsafeBufferPointer { g in
+                                    uzr.scalars.withUnsafeBufferPointer { uzr in
+                                        uh.scalars.withUnsafeBufferPointer { uh in
+                                            gruSequenceBackward(
+                                                steps: steps, batch: batch, n: n, dp: dp.baseAddress!, dh0: dh0.baseAddress!,
+                                                gates: gates.baseAddress!, resetHidden: resetHidden.baseAddress!, hs: hs.baseAddress!,
+                                                h0: h0.baseAddress!, g: g.baseAddress!, uzr: uzr.baseAddress!, uh: uh.baseAddress!)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The weights' gradients, t = T … 1 (the order of the steps' backward passes):
+        // U_h gets dâᵀ (r ⊙ h(t−1)), U_zr gets [dz dr]ᵀ h(t−1) (â, z, r: pre-activations).
+        var dzr: Tensor<Scalar>? = nil, dh: Tensor<Scalar>? = nil
+        for t in (0..<steps).reversed() {
+            var blocks = [Scalar](), candidate = [Scalar]()
+            blocks.reserveCapacity(stepSize * 2)
+            candidate.reserveCapacity(stepSize)
+            for r in 0..<batch {
+                let row = (t * batch + r) * width
+                blocks += dProjected[row..<(row + 2 * n)]
+                candidate += dProjected[(row + 2 * n)..<(row + width)]
+            }
+            let dCandidate = Tensor(shape: [batch, n], scalars: candidate), dGates = Tensor(shape: [batch, 2 * n], scalars: blocks)
+            let rh = Tensor(shape: [batch, n], scalars: Array(keptResetHidden[(t * stepSize)..<((t + 1) * stepSize)]))
+            let previous = t == 0 ? hv0 : Tensor(shape: [batch, n], scalars: Array(hiddenStates[((t - 1) * stepSize)..<(t * stepSize)]))
+            if deferred, let candidateParameter {
+                candidateParameter.deferProduct(upstream: dCandidate, other: rh, transposed: true)
+            } else {
+                let product = gemm(dCandidate, rh, transposeA: true)
+                if dh == nil { dh = product } else { dh!.add(product) }
+            }
+            if deferred, let gateParameter {
+                gateParameter.deferProduct(upstream: dGates, other: previous, transposed: true)
+            } else {
+                let product = gemm(dGates, previous, transposeA: true)
+                if dzr == nil { dzr = product } else { dzr!.add(product) }
+            }
+        }
+        return [Tensor(shape: pv.shape, scalars: dProjected), dzr, dh, Tensor(shape: hv0.shape, scalars: dh0)]
+    }
+}
+
+/// The backward pass of ``gruSequence(_:gateWeight:candidateWeight:h0:steps:)``, t = T … 1:
+/// fills dp (every step's ∂J/∂[a_z a_r a_ĥ], the pre-activations) and dh0. Each step adds
+/// the contributions to ∂J/∂h(t−1) in the order the step-by-step tape does: from above,
+/// through (1 − z) ⊙ h(t−1), through r ⊙ h(t−1), through U_zr h(t−1).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func gruSequenceBackward<Scalar: TensorScalar>(
+    steps: Int, batch: Int, n: Int, dp: UnsafeMutablePointer<Scalar>, dh0: UnsafeMutablePointer<Scalar>,
+    gates: UnsafePointer<Scalar>, resetHidden: UnsafePointer<Scalar>, hs: UnsafePointer<Scalar>,
+    h0: UnsafePointer<Scalar>, g: UnsafePointer<Scalar>, uzr: UnsafePointer<Scalar>, uh: UnsafePointer<Scalar>
+) {
+    let width = 3 * n, stepSize = batch * n
+    var dh = Array(UnsafeBufferPointer(start: g + (steps - 1) * stepSize, count: stepSize))  // ∂J/∂h(T)
+    var dResetHidden = [Scalar](repeating: 0, count: stepSize)
+    var fromGates = [Scalar](repeating: 0, count: stepSize)
+    var dGates = [Scalar](repeating: 0, count: stepSize * 2)
+    for t in (0..<steps).reversed() {
+        let hPrevious = t == 0 ? h0 : hs + (t - 1) * stepSize
+        // ∂J/∂h(t−1), starting from what reaches h(t−1) from above (none for h(0)).
+        var next = t == 0 ? [Scalar](repeating: 0, count: stepSize)
+                          : Array(UnsafeBufferPointer(start: g + (t - 1) * stepSize, count: stepSize))
+        for r in 0..<batch {
+            let row = gates + (t * batch + r) * width, drow = dp + (t * batch + r) * width
+            for j in 0..<n {
+                let k = r * n + j
+                let (z, c, d) = (row[j], row[2 * n + j], dh[k])
+                // h(t) = (1 − z) ⊙ h(t−1) + z ⊙ ĥ
+                let dz = d * c + -(d * hPrevious[k])
+                next[k] = next[k] + d * (1 - z)
+                // ĥ = tanh(a_ĥ)
+                drow[2 * n + j] = d * z * (1 - c * c)
+                drow[j] = dz * z * (1 - z)
+            }
+        }
+        // a_ĥ = P_ĥ + (r ⊙ h(t−1)) U_hᵀ: d(r ⊙ h(t−1)) = dâ U_h.
+        dResetHidden.withUnsafeMutableBufferPointer { out in
+            for r in 0..<batch {
+                (out.baseAddress! + r * n).update(from: dp + (t * batch + r) * width + 2 * n, count: n)
+            }
+        }
+        var dCandidate = dResetHidden  // dâ, then d(r ⊙ h(t−1))
+        dCandidate.withUnsafeMutableBufferPointer { dc in
+            dResetHidden.withUnsafeMutableBufferPointer { out in
+                if n > 0 && batch > 0 {
+                    Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: n, alpha: 1,
+                                a: dc.baseAddress!, lda: n, b: uh, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
+                }
+            }
+        }
+        for r in 0..<batch {
+            let row = gates + (t * batch + r) * width, drow = dp + (t * batch + r) * width
+            for j in 0..<n {
+                let k = r * n + j
+                let reset = row[n + j]
+                // r ⊙ h(t−1)
+                let dr = dResetHidden[k] * hPrevious[k]
+                next[k] = next[k] + dResetHidden[k] * reset
+                drow[n + j] = dr * reset * (1 - reset)
+            }
+        }
+        // [a_z a_r] = P_zr + h(t−1) U_zrᵀ: dh(t−1) += [dz dr] U_zr.
+        dGates.withUnsafeMutableBufferPointer { dgates in
+            for r in 0..<batch {
+                (dgates.baseAddress! + r * 2 * n).update(from: dp + (t * batch + r) * width, count: 2 * n)
+            }
+            fromGates.withUnsafeMutableBufferPointer { out in
+                if n > 0 && batch > 0 {
+                    Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: 2 * n, alpha: 1,
+                                a: dgates.baseAddress!, lda: 2 * n, b: uzr, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
+                }
+            }
+        }
+        for k in 0..<stepSize { next[k] = next[k] + fromGates[k] }
+        dh = next
+    }
+    dh0.update(from: dh, count: stepSize)
+}

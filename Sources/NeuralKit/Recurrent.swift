@@ -208,6 +208,9 @@ public struct GRUCell<Scalar: TensorScalar>: RecurrentCell {
     /// U_h (H × H): multiplies r(t) ⊙ h(t−1).
     public let candidateWeight: Parameter<Scalar>
     public let bias: Parameter<Scalar>
+    /// true: a whole window runs as one op (``gruSequence(_:gateWeight:candidateWeight:h0:steps:)``,
+    /// the same numbers as step by step); false: step by step, as the equations read.
+    public var fused = true
 
     /// Weights uniform in ±1/√H; biases zero except the update gate's, `updateBias`
     /// (a negative one makes the cell start out copying its state, as the LSTM's forget
@@ -245,6 +248,16 @@ public struct GRUCell<Scalar: TensorScalar>: RecurrentCell {
                              + matmul(r * h, h.tape.parameter(candidateWeight), transposeRight: true))
         return [oneMinus(z) * h + z * candidate]
         // END SOLUTION
+    }
+
+    public func sequence(projected: Variable<Scalar>, steps: Int, state: [Variable<Scalar>])
+        -> (outputs: Variable<Scalar>, state: [Variable<Scalar>]) {
+        guard fused else { return stepwise(projected: projected, steps: steps, state: state) }
+        precondition(state.count == 1, "GRUCell: the state is [h], got \(state.count) tensors")
+        let batch = state[0].shape[0], tape = projected.tape
+        let all = gruSequence(projected, gateWeight: tape.parameter(gateWeight), candidateWeight: tape.parameter(candidateWeight),
+                              h0: state[0], steps: steps)
+        return (all, [slice(all, rows: ((steps - 1) * batch)..<(steps * batch))])
     }
 }
 

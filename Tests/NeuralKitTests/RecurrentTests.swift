@@ -179,62 +179,96 @@ final class GatedCellTests: XCTestCase {
         }
     }
 
-    /// The LSTM layer as one op: gradient check of every input (the projected inputs, W,
-    /// h(0), c(0)) through hs, h(T) and c(T), with W's gradient deferred (a batch of 3) and
-    /// computed per step (a batch of 65, beyond the deferral's 64 rows).
-    func testLSTMSequenceGradients() {
+    /// Gradient check of a cell's whole window as one op (`sequence`): every parameter,
+    /// the inputs and the initial state, through every h(t) and the final state. A batch
+    /// of 3 hands the recurrent weights' gradients over as one product (as `matmul` does
+    /// for a few rows), a batch of 65 gets them per step.
+    func assertSequenceGradients<Cell: RecurrentCell>(
+        line: UInt = #line, _ makeCell: (Int, inout SeededGenerator) -> Cell
+    ) where Cell.Scalar == Double {
         for (batch, hidden) in [(3, 4), (65, 2)] {
             var g = SeededGenerator(seed: 21)
             let steps = 3
-            let p = Parameter<Double>("P", .uniform([steps * batch, 4 * hidden], bound: 1.5, using: &g))
-            let w = Parameter<Double>("W", .uniform([4 * hidden, hidden], bound: 1, using: &g))
-            let h0 = Parameter<Double>("h0", .uniform([batch, hidden], bound: 1, using: &g))
-            let c0 = Parameter<Double>("c0", .uniform([batch, hidden], bound: 1, using: &g))
+            let cell = makeCell(hidden, &g)
+            let x = Parameter<Double>("x", .uniform([steps * batch, cell.inputSize], bound: 1.5, using: &g))
+            let state = (0..<cell.stateCount).map { Parameter<Double>("state\($0)", .uniform([batch, hidden], bound: 1, using: &g)) }
             var r = SeededGenerator(seed: 5)
-            let weights = Tensor<Double>.uniform([(steps + 1) * batch, hidden], bound: 1, using: &r)
-            assertGradients([p, w, h0, c0]) { t in
-                let all = lstmSequence(t.parameter(p), recurrentWeight: t.parameter(w), h0: t.parameter(h0),
-                                       c0: t.parameter(c0), steps: steps)
-                return sum(all * t.input(weights, name: "r")) + sum(all * all)
+            let weights = Tensor<Double>.uniform([steps * batch, hidden], bound: 1, using: &r)
+            assertGradients(cell.parameters + [x] + state, line: line) { t in
+                let (outputs, final) = cell.sequence(projected: cell.projectInputs(t.parameter(x)), steps: steps,
+                                                     state: state.map { t.parameter($0) })
+                return sum(outputs * t.input(weights, name: "r")) + sum(outputs * outputs) + sum(final.last! * final.last!)
             }
         }
     }
 
-    /// The LSTM layer as one op does the step-by-step arithmetic exactly: in Float, every
-    /// h(t), the final (h, c) and every gradient are bit for bit those of the cell's
-    /// fused step run T times, for a loss on all h(t) and on the final c. The second size
-    /// is large enough for the forward pass to run as two halves of the batch on two
+    /// A cell's whole window as one op does the step-by-step arithmetic exactly: in Float,
+    /// every h(t), the final state and every gradient are bit for bit those of `step` run
+    /// T times, for a loss on all h(t) and on the final state's last tensor. The second
+    /// size is large enough for the forward pass to run as two halves of the batch on two
     /// threads.
-    func testLSTMSequenceIsTheStepByStepArithmetic() {
+    func assertSequenceIsStepByStep<Cell: RecurrentCell>(
+        line: UInt = #line, _ makeCell: (Int, inout SeededGenerator) -> Cell
+    ) where Cell.Scalar == Float {
         XCTAssertEqual(FusedKernels.threads, 2)
         for (steps, batch, hidden) in [(5, 4, 7), (3, 16, 40)] {
             var g = SeededGenerator(seed: 8)
-            let cell = LSTMCell<Float>(inputSize: 6, hiddenSize: hidden, name: "lstm", using: &g)
-            cell.bias.value = .uniform([4 * hidden], bound: 1, using: &g)
-            let x = Parameter<Float>("x", .uniform([steps * batch, 6], bound: 1, using: &g))
-            let h0 = Parameter<Float>("h0", .uniform([batch, hidden], bound: 1, using: &g))
-            let c0 = Parameter<Float>("c0", .uniform([batch, hidden], bound: 1, using: &g))
-            let all = cell.parameters + [x, h0, c0]
+            let cell = makeCell(hidden, &g)
+            let x = Parameter<Float>("x", .uniform([steps * batch, cell.inputSize], bound: 1, using: &g))
+            let state = (0..<cell.stateCount).map { Parameter<Float>("state\($0)", .uniform([batch, hidden], bound: 1, using: &g)) }
+            let all = cell.parameters + [x] + state
             var values: [[Float]] = [], gradients: [[[Float]]] = []
             for wholeWindow in [true, false] {
                 let t = Tape<Float>()
                 let projected = cell.projectInputs(t.parameter(x))
-                let state = [t.parameter(h0), t.parameter(c0)]
-                let (outputs, final) = wholeWindow ? cell.sequence(projected: projected, steps: steps, state: state)
-                                                   : cell.stepwise(projected: projected, steps: steps, state: state)
+                let start = state.map { t.parameter($0) }
+                let (outputs, final) = wholeWindow ? cell.sequence(projected: projected, steps: steps, state: start)
+                                                   : cell.stepwise(projected: projected, steps: steps, state: start)
                 var r = SeededGenerator(seed: 1)
                 let loss = sum(outputs * t.input(.uniform([steps * batch, hidden], bound: 1, using: &r), name: "r"))
-                    + sum(final[1] * final[1])
+                    + sum(final.last! * final.last!)
                 t.backward(from: loss)
-                values.append(outputs.value.scalars + final[0].value.scalars + final[1].value.scalars + [loss.value.scalar])
+                values.append(outputs.value.scalars + final.flatMap(\.value.scalars) + [loss.value.scalar])
                 gradients.append(all.map(\.gradient.scalars))
                 all.zeroGradients()
             }
-            XCTAssertEqual(values[0], values[1], "batch \(batch)")
+            XCTAssertEqual(values[0], values[1], "batch \(batch)", line: line)
             for (parameter, (a, b)) in zip(all, zip(gradients[0], gradients[1])) {
-                XCTAssertEqual(a, b, "gradient of \(parameter.name), batch \(batch)")
-                XCTAssertTrue(a.contains { $0 != 0 }, "gradient of \(parameter.name) is all zero")
+                XCTAssertEqual(a, b, "gradient of \(parameter.name), batch \(batch)", line: line)
+                XCTAssertTrue(a.contains { $0 != 0 }, "gradient of \(parameter.name) is all zero", line: line)
             }
+        }
+    }
+
+    func testLSTMSequenceGradients() {
+        assertSequenceGradients { hidden, g in
+            let cell = LSTMCell<Double>(inputSize: 3, hiddenSize: hidden, name: "lstm", using: &g)
+            cell.bias.value = .uniform([4 * hidden], bound: 1, using: &g)
+            return cell
+        }
+    }
+
+    func testLSTMSequenceIsTheStepByStepArithmetic() {
+        assertSequenceIsStepByStep { hidden, g in
+            let cell = LSTMCell<Float>(inputSize: 6, hiddenSize: hidden, name: "lstm", using: &g)
+            cell.bias.value = .uniform([4 * hidden], bound: 1, using: &g)
+            return cell
+        }
+    }
+
+    func testGRUSequenceGradients() {
+        assertSequenceGradients { hidden, g in
+            let cell = GRUCell<Double>(inputSize: 3, hiddenSize: hidden, name: "gru", using: &g)
+            cell.bias.value = .uniform([3 * hidden], bound: 1, using: &g)
+            return cell
+        }
+    }
+
+    func testGRUSequenceIsTheStepByStepArithmetic() {
+        assertSequenceIsStepByStep { hidden, g in
+            let cell = GRUCell<Float>(inputSize: 6, hiddenSize: hidden, name: "gru", using: &g)
+            cell.bias.value = .uniform([3 * hidden], bound: 1, using: &g)
+            return cell
         }
     }
 
