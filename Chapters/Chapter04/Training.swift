@@ -6,7 +6,10 @@ import NeuralKit
 
  The loss is the mean cross-entropy of the true next word, J = −(1/B) Σ log ŷ[target];
  its exponential over a whole text is the perplexity, so a chapter can print both and
- they must agree. Training is plain mini-batch Adam on shuffled windows.
+ they must agree. Training is plain mini-batch Adam on shuffled windows. Its loss runs
+ U h + b₂, the softmax and J as one fused op (`linearSoftmaxCrossEntropy` in NeuralKit,
+ the same J up to rounding: a test checks it), since at |V| = 10,000 the output layer is
+ nearly all of a step's work; the readable form above is what evaluation and the figure use.
 */
 struct TrainingSettings {
     var epochs = 1
@@ -51,8 +54,7 @@ func train(
             let targets = batch.map { windows.targets[$0] }
             let value: Double = {  // the tape ends here, before the optimizer writes
                 let tape = Tape<Float>()
-                let loss = softmaxCrossEntropy(
-                    logits: model.logits(contexts, on: tape, dropout: settings.dropout, using: &generator), labels: targets)
+                let loss = model.loss(contexts, targets: targets, on: tape, dropout: settings.dropout, using: &generator)
                 tape.backward(from: loss)
                 return Double(loss.value.scalar)
             }()

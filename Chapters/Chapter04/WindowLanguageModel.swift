@@ -41,13 +41,29 @@ struct WindowLanguageModel<Scalar: TensorScalar> {
         v * d + h * window * d + h + v * h + v
     }
 
+    /// h = tanh(W e + b₁) (B × H) of windows given as ids, `window` per row, with dropout
+    /// at `rate` on e and on h (training).
+    func hiddenLayer(_ contexts: [Int], on tape: Tape<Scalar>, dropout rate: Double,
+                     using generator: inout SeededGenerator) -> Variable<Scalar> {
+        let count = contexts.count / Self.window
+        let e = reshape(embedding(contexts, on: tape), to: [count, Self.window * embedding.embeddingSize])
+        return dropout(tanh(hidden(dropout(e, rate: rate, using: &generator))), rate: rate, using: &generator)
+    }
+
     /// The scores U h + b₂ (B × |V|) of windows given as ids, `window` per row.
     func logits(_ contexts: [Int], on tape: Tape<Scalar>, dropout rate: Double = 0,
                 using generator: inout SeededGenerator) -> Variable<Scalar> {
-        let count = contexts.count / Self.window
-        let e = reshape(embedding(contexts, on: tape), to: [count, Self.window * embedding.embeddingSize])
-        let h = dropout(tanh(hidden(dropout(e, rate: rate, using: &generator))), rate: rate, using: &generator)
-        return output(h)
+        output(hiddenLayer(contexts, on: tape, dropout: rate, using: &generator))
+    }
+
+    /// J, the mean cross-entropy of `targets`, for training: the output layer, softmax and
+    /// loss as Chapter 5's one fused op (`linearSoftmaxCrossEntropy`: the same J as
+    /// `softmaxCrossEntropy(logits:labels:)` up to rounding, a test checks it; at
+    /// |V| = 10,000 it is what the step spends its time on).
+    func loss(_ contexts: [Int], targets: [Int], on tape: Tape<Scalar>, dropout rate: Double,
+              using generator: inout SeededGenerator) -> Variable<Scalar> {
+        linearSoftmaxCrossEntropy(hiddenLayer(contexts, on: tape, dropout: rate, using: &generator),
+                                  weight: tape.parameter(output.weight), bias: output.bias.map(tape.parameter), labels: targets)
     }
 
     func logits(_ contexts: [Int], on tape: Tape<Scalar>) -> Variable<Scalar> {

@@ -18,6 +18,18 @@ final class Chapter04Tests: XCTestCase {
         }
         XCTAssertEqual(result.errors.map(\.name), ["lm.E", "lm.W", "lm.b1", "lm.U", "lm.b2"])
         XCTAssertLessThan(result.maxRelativeError, 1e-6)
+        // The training loss (output layer, softmax and loss as one fused op): the same J
+        // and correct gradients.
+        var unused = SeededGenerator(seed: 0)
+        let fused = model.loss(contexts, targets: [3, 6, 0], on: Tape(), dropout: 0, using: &unused).value.scalar
+        let plain = softmaxCrossEntropy(logits: model.logits(contexts, on: Tape()), labels: [3, 6, 0]).value.scalar
+        XCTAssertEqual(fused, plain, accuracy: 1e-12)
+        let fusedResult = gradientCheck(model.parameters) { tape in
+            var unused = SeededGenerator(seed: 0)
+            return model.loss(contexts, targets: [3, 6, 0], on: tape, dropout: 0, using: &unused)
+        }
+        XCTAssertEqual(fusedResult.errors.count, 5)
+        XCTAssertLessThan(fusedResult.maxRelativeError, 1e-6)
     }
 
     func testDistributionsArePositiveAndSumToOne() {
