@@ -401,7 +401,7 @@ public func lstmSequence<Scalar>(
                                         // All rows on this thread: in training the other one is busy
                                         // with the output layer's dW (see linearSoftmaxCrossEntropy).
                                         lstmSequenceBackward(
-                                            rows: 0..<batch, steps: steps, batch: batch, n: n, dz: dz.baseAddress!,
+                                            steps: steps, batch: batch, n: n, dz: dz.baseAddress!,
                                             dh0: dh0.baseAddress!, dc0: dc0.baseAddress!, gates: gates.baseAddress!,
                                             cells: cells.baseAddress!, tanhCells: tanhCells.baseAddress!, g: g.baseAddress!,
                                             w: w.baseAddress!)
@@ -431,31 +431,29 @@ public func lstmSequence<Scalar>(
     }
 }
 
-/// The backward pass of ``lstmSequence(_:recurrentWeight:h0:c0:steps:)`` for the batch
-/// rows `rows`, t = T … 1: fills their rows of dz (every step's ∂J/∂z(t)), dh0 and dc0.
-/// `g` is the gradient of the op's value ((T+1)·B × H: h(1) … h(T), then c(T)).
+/// The backward pass of ``lstmSequence(_:recurrentWeight:h0:c0:steps:)``, t = T … 1:
+/// fills dz (every step's ∂J/∂z(t)), dh0 and dc0. `g` is the gradient of the op's value
+/// ((T+1)·B × H: h(1) … h(T), then c(T)).
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func lstmSequenceBackward<Scalar: TensorScalar>(
-    rows: Range<Int>, steps: Int, batch: Int, n: Int, dz: UnsafeMutablePointer<Scalar>,
+    steps: Int, batch: Int, n: Int, dz: UnsafeMutablePointer<Scalar>,
     dh0: UnsafeMutablePointer<Scalar>, dc0: UnsafeMutablePointer<Scalar>,
     gates: UnsafePointer<Scalar>, cells: UnsafePointer<Scalar>, tanhCells: UnsafePointer<Scalar>,
     g: UnsafePointer<Scalar>, w: UnsafePointer<Scalar>
 ) {
     let width = 4 * n, stepSize = batch * n, gateStep = batch * width
-    let (r0, count) = (rows.lowerBound, rows.count)
-    let size = count * n
-    var dh = [Scalar](repeating: 0, count: size)           // ∂J/∂h(t)
-    var dc = Array(UnsafeBufferPointer(start: g + steps * stepSize + r0 * n, count: size))  // ∂J/∂c(t), from outside at T
-    var fromNext = [Scalar](repeating: 0, count: size)     // dz(t+1) W, into h(t)
-    var dPrevious = [Scalar](repeating: 0, count: size)    // ∂J/∂c(t−1)
+    var dh = [Scalar](repeating: 0, count: stepSize)           // ∂J/∂h(t)
+    var dc = Array(UnsafeBufferPointer(start: g + steps * stepSize, count: stepSize))  // ∂J/∂c(t), from outside at T
+    var fromNext = [Scalar](repeating: 0, count: stepSize)     // dz(t+1) W, into h(t)
+    var dPrevious = [Scalar](repeating: 0, count: stepSize)    // ∂J/∂c(t−1)
     for t in (0..<steps).reversed() {
-        let above = g + t * stepSize + r0 * n
-        for k in 0..<size { dh[k] = t == steps - 1 ? above[k] : above[k] + fromNext[k] }
-        let base = t * stepSize + r0 * n
-        for r in 0..<count {
-            let row = gates + t * gateStep + (r0 + r) * width
-            let drow = dz + t * gateStep + (r0 + r) * width
+        let above = g + t * stepSize
+        for k in 0..<stepSize { dh[k] = t == steps - 1 ? above[k] : above[k] + fromNext[k] }
+        let base = t * stepSize
+        for r in 0..<batch {
+            let row = gates + t * gateStep + r * width
+            let drow = dz + t * gateStep + r * width
             for j in 0..<n {
                 let k = r * n + j
                 let (f, i, o, candidate) = (row[j], row[n + j], row[2 * n + j], row[3 * n + j])
@@ -473,15 +471,15 @@ func lstmSequenceBackward<Scalar: TensorScalar>(
         }
         swap(&dc, &dPrevious)
         // z(t) = h(t−1) Wᵀ + P(t): dh(t−1) gets dz(t) W.
-        if n > 0 && count > 0 {
+        if n > 0 && batch > 0 {
             fromNext.withUnsafeMutableBufferPointer { out in
-                Scalar.gemm(transposeA: false, transposeB: false, m: count, n: n, k: width, alpha: 1,
-                            a: dz + t * gateStep + r0 * width, lda: width, b: w, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
+                Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: width, alpha: 1,
+                            a: dz + t * gateStep, lda: width, b: w, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
             }
         }
     }
-    (dh0 + r0 * n).update(from: fromNext, count: size)
-    (dc0 + r0 * n).update(from: dc, count: size)
+    dh0.update(from: fromNext, count: stepSize)
+    dc0.update(from: dc, count: stepSize)
 }
 
 // MARK: - A whole GRU layer over a window

@@ -133,8 +133,10 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
     public let inputWeight: Parameter<Scalar>
     public let bias: Parameter<Scalar>
     /// true: the element-wise half of the step runs as two fused ops
-    /// (``lstmCellState(_:previous:)``, ``lstmHiddenState(_:cell:)``); false: as the
-    /// equations read, slice by slice (the reference, and what the figures draw).
+    /// (``lstmCellState(_:previous:)``, ``lstmHiddenState(_:cell:)``) and a whole window
+    /// as one op (``lstmSequence(_:recurrentWeight:h0:c0:steps:)``); false: as the
+    /// equations read, slice by slice and step by step (the reference, and what the
+    /// figures draw).
     public var fused = true
 
     /// Weights uniform in ±1/√H; biases zero except the forget gate's, `forgetBias`
