@@ -42,6 +42,24 @@ struct UncheckedSendable<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
+/// One step's gradient of a recurrent weight W used as C = A Wᵀ, dCᵀ A, handed over as
+/// `matmul` would: deferred to W's parameter when W is one and A has few rows (see
+/// `Parameter.deferProduct`), else added into `sum`, the gradient the op returns for W.
+/// Called for t = T … 1, the order of the step-by-step backward passes.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func addStepGradient<Scalar: TensorScalar>(
+    upstream: Tensor<Scalar>, input: Tensor<Scalar>, weight: Parameter<Scalar>?, into sum: inout Tensor<Scalar>?
+) {
+    if let weight, input.rows <= Parameter<Scalar>.deferredRows {
+        weight.deferProduct(upstream: upstream, other: input, transposed: true)
+    } else if sum == nil {
+        sum = gemm(upstream, input, transposeA: true)
+    } else {
+        sum!.add(gemm(upstream, input, transposeA: true))
+    }
+}
+
 /// The output layer of a language model and its loss in one op:
 /// ```
 /// logits = h Wᵀ + b;   J = −(1/N) Σ_i log softmax(logits_i)[labels_i]
@@ -383,7 +401,6 @@ public func lstmSequence<Scalar>(
         }
     }
     let parameter = weight.tape.nodes[weight.id].parameter
-    let deferred = parameter != nil && batch <= 64  // as matmul decides for one step
     let hiddenStates = out  // h(1) … h(T) (and c(T), unused), for W's gradient
     let (keptGates, keptCells, keptTanhCells) = (gates, cells, tanhCells)  // no longer changed
     return projected.tape.record("LSTM layer, \(steps) steps", inputs: [projected, weight, h0, c0],
@@ -419,14 +436,9 @@ public func lstmSequence<Scalar>(
         for t in (0..<steps).reversed() {
             let dz = Tensor(shape: [batch, width], scalars: Array(dProjected[(t * gateStep)..<((t + 1) * gateStep)]))
             let previous = t == 0 ? hv0 : Tensor(shape: [batch, n], scalars: Array(hiddenStates[((t - 1) * stepSize)..<(t * stepSize)]))
-            if deferred {
-                parameter!.deferProduct(upstream: dz, other: previous, transposed: true)
-            } else {
-                let product = gemm(dz, previous, transposeA: true)
-                if dw == nil { dw = product } else { dw!.add(product) }
-            }
+            addStepGradient(upstream: dz, input: previous, weight: parameter, into: &dw)
         }
-        return [Tensor(shape: pv.shape, scalars: dProjected), deferred ? nil : dw,
+        return [Tensor(shape: pv.shape, scalars: dProjected), dw,
                 Tensor(shape: hv0.shape, scalars: dh0), Tensor(shape: cv0.shape, scalars: dc0)]
     }
 }
@@ -567,7 +579,6 @@ public func gruSequence<Scalar>(
             }
         }
     }
-    let deferred = batch <= 64  // as matmul decides for one step
     let gateParameter = gateWeight.tape.nodes[gateWeight.id].parameter
     let candidateParameter = candidateWeight.tape.nodes[candidateWeight.id].parameter
     let (keptGates, keptResetHidden, hiddenStates) = (gates, resetHidden, out)  // no longer changed
@@ -612,18 +623,8 @@ public func gruSequence<Scalar>(
             let dCandidate = Tensor(shape: [batch, n], scalars: candidate), dGates = Tensor(shape: [batch, 2 * n], scalars: blocks)
             let rh = Tensor(shape: [batch, n], scalars: Array(keptResetHidden[(t * stepSize)..<((t + 1) * stepSize)]))
             let previous = t == 0 ? hv0 : Tensor(shape: [batch, n], scalars: Array(hiddenStates[((t - 1) * stepSize)..<(t * stepSize)]))
-            if deferred, let candidateParameter {
-                candidateParameter.deferProduct(upstream: dCandidate, other: rh, transposed: true)
-            } else {
-                let product = gemm(dCandidate, rh, transposeA: true)
-                if dh == nil { dh = product } else { dh!.add(product) }
-            }
-            if deferred, let gateParameter {
-                gateParameter.deferProduct(upstream: dGates, other: previous, transposed: true)
-            } else {
-                let product = gemm(dGates, previous, transposeA: true)
-                if dzr == nil { dzr = product } else { dzr!.add(product) }
-            }
+            addStepGradient(upstream: dCandidate, input: rh, weight: candidateParameter, into: &dh)
+            addStepGradient(upstream: dGates, input: previous, weight: gateParameter, into: &dzr)
         }
         return [Tensor(shape: pv.shape, scalars: dProjected), dzr, dh, Tensor(shape: hv0.shape, scalars: dh0)]
     }
@@ -644,7 +645,6 @@ func gruSequenceBackward<Scalar: TensorScalar>(
     var dh = Array(UnsafeBufferPointer(start: g + (steps - 1) * stepSize, count: stepSize))  // ∂J/∂h(T)
     var dResetHidden = [Scalar](repeating: 0, count: stepSize)
     var fromGates = [Scalar](repeating: 0, count: stepSize)
-    var dGates = [Scalar](repeating: 0, count: stepSize * 2)
     for t in (0..<steps).reversed() {
         let hPrevious = t == 0 ? h0 : hs + (t - 1) * stepSize
         // ∂J/∂h(t−1), starting from what reaches h(t−1) from above (none for h(0)).
@@ -663,19 +663,11 @@ func gruSequenceBackward<Scalar: TensorScalar>(
                 drow[j] = dz * z * (1 - z)
             }
         }
-        // a_ĥ = P_ĥ + (r ⊙ h(t−1)) U_hᵀ: d(r ⊙ h(t−1)) = dâ U_h.
+        // a_ĥ = P_ĥ + (r ⊙ h(t−1)) U_hᵀ: d(r ⊙ h(t−1)) = dâ U_h (dâ: the ĥ block of dp's rows).
         dResetHidden.withUnsafeMutableBufferPointer { out in
-            for r in 0..<batch {
-                (out.baseAddress! + r * n).update(from: dp + (t * batch + r) * width + 2 * n, count: n)
-            }
-        }
-        var dCandidate = dResetHidden  // dâ, then d(r ⊙ h(t−1))
-        dCandidate.withUnsafeMutableBufferPointer { dc in
-            dResetHidden.withUnsafeMutableBufferPointer { out in
-                if n > 0 && batch > 0 {
-                    Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: n, alpha: 1,
-                                a: dc.baseAddress!, lda: n, b: uh, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
-                }
+            if n > 0 && batch > 0 {
+                Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: n, alpha: 1,
+                            a: dp + t * batch * width + 2 * n, lda: width, b: uh, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
             }
         }
         for r in 0..<batch {
@@ -689,16 +681,11 @@ func gruSequenceBackward<Scalar: TensorScalar>(
                 drow[n + j] = dr * reset * (1 - reset)
             }
         }
-        // [a_z a_r] = P_zr + h(t−1) U_zrᵀ: dh(t−1) += [dz dr] U_zr.
-        dGates.withUnsafeMutableBufferPointer { dgates in
-            for r in 0..<batch {
-                (dgates.baseAddress! + r * 2 * n).update(from: dp + (t * batch + r) * width, count: 2 * n)
-            }
-            fromGates.withUnsafeMutableBufferPointer { out in
-                if n > 0 && batch > 0 {
-                    Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: 2 * n, alpha: 1,
-                                a: dgates.baseAddress!, lda: 2 * n, b: uzr, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
-                }
+        // [a_z a_r] = P_zr + h(t−1) U_zrᵀ: dh(t−1) += [dz dr] U_zr (the first two blocks of dp's rows).
+        fromGates.withUnsafeMutableBufferPointer { out in
+            if n > 0 && batch > 0 {
+                Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: 2 * n, alpha: 1,
+                            a: dp + t * batch * width, lda: width, b: uzr, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
             }
         }
         for k in 0..<stepSize { next[k] = next[k] + fromGates[k] }

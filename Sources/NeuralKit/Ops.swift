@@ -18,7 +18,7 @@ public func matmul<Scalar>(
     // The forward product may use both threads; the backward ones run beside the
     // output layer's dW (see linearSoftmaxCrossEntropy), so one thread each.
     let out = gemm(av, bv, transposeB: transposeRight, parallel: true)
-    if let weight = b.tape.nodes[b.id].parameter, av.rows <= 64 {
+    if let weight = b.tape.nodes[b.id].parameter, av.rows <= Parameter<Scalar>.deferredRows {
         // A weight applied to a few rows (one step of a recurrence): its gradient is
         // handed to the parameter, which adds all such products as one (see
         // Parameter.deferProduct); dA as usual.

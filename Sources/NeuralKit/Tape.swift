@@ -58,6 +58,10 @@ public final class Parameter<Scalar: TensorScalar> {
         }
     }
 
+    /// The most rows of A for which a product's gradient is deferred (one step of a
+    /// recurrence: a batch); larger products are added at once.
+    static var deferredRows: Int { 64 }
+
     /// A weight used at every step of a recurrence gets one small product per step as its
     /// gradient (for C = A Wᵀ, dW = dCᵀ A with only B rows in A). Adding them one by one
     /// costs a pass over the whole gradient per step; instead `matmul` hands over each
@@ -65,6 +69,7 @@ public final class Parameter<Scalar: TensorScalar> {
     /// first time the gradient is read. `transposed`: the weight was used as Wᵀ (the
     /// product is dCᵀ A); else as W (Aᵀ dC).
     func deferProduct(upstream: Tensor<Scalar>, other: Tensor<Scalar>, transposed: Bool) {
+        precondition(other.rows <= Self.deferredRows, "\(name): deferProduct takes at most \(Self.deferredRows) rows")
         if !pending.isEmpty && pendingTransposed != transposed { flushPending() }
         pendingTransposed = transposed
         pending.append((upstream, other))
