@@ -7,6 +7,17 @@ import PackageDescription
 /// properties element by element, and the run-time check would cost more than the work.
 let optimizedEverywhere: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
 
+/// The C kernels: optimized, never contracting a multiply and an add into a fused
+/// multiply-add (the exact kernels' bits must not depend on the CPU). Building with
+/// NEURALKIT_NO_AVX512=1 in the environment compiles the AVX-512 paths out (CI checks
+/// that the package still builds and passes its kernel tests that way).
+var kernelSettings: [CSetting] = [.unsafeFlags(["-O2", "-ffp-contract=off"])]
+if Context.environment["NEURALKIT_NO_AVX512"] != nil { kernelSettings.append(.define("CK_NO_AVX512")) }
+
+/// Platform libraries: OpenBLAS and glibc's malloc tuning on Linux and other non-Apple
+/// systems; Apple platforms use Accelerate for BLAS and keep their own malloc.
+let notApple = TargetDependencyCondition.when(platforms: [Platform.linux, .android, .openbsd, .windows, .wasi])
+
 let package = Package(
     name: "NeuralNLPCourse",
     products: [
@@ -40,9 +51,15 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: - Library
-        // C kernels: the softmax row at vocabulary size, vectorized for the CPU it runs on.
-        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "NeuralKit", dependencies: ["CBLAS", "CMalloc", "CKernels"], swiftSettings: optimizedEverywhere),
+        // C kernels: exact matrix products and softmax rows (the same bits on every CPU),
+        // and the fast softmax row, vectorized for the CPU it runs on.
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: kernelSettings),
+        .target(
+            name: "NeuralKit",
+            dependencies: [
+                .target(name: "CBLAS", condition: notApple), .target(name: "CMalloc", condition: notApple), "CKernels",
+            ],
+            swiftSettings: optimizedEverywhere),
         .target(name: "TextData", resources: [.copy("Samples")], swiftSettings: optimizedEverywhere),
         .target(name: "FigureKit", dependencies: ["CGraphviz", "NeuralKit"]),
         .target(name: "NGram", dependencies: ["TextData"], swiftSettings: optimizedEverywhere),
@@ -54,7 +71,7 @@ let package = Package(
             swiftSettings: optimizedEverywhere),
         .target(
             name: "ChapterKit",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["NeuralKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The package's own tools: finding the package, running programs.
         .target(name: "PackageTools"),

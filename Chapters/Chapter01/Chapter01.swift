@@ -91,6 +91,7 @@ extension Chapter01 {
         let center = example.firstIndex(of: "Paris")!
         let window = WindowFeatures.windowWords(example, center: center)
         say("# Chapter 1 · NER by window classification\n")
+        options.useKernels()
         say("Sentence:  \(example.joined(separator: " "))")
         say("Window of ±\(WindowFeatures.halfWidth) centred on \"Paris\":  [\(window.joined(separator: "  "))]")
 

@@ -63,6 +63,7 @@ struct Chapter02: ParsableCommand {
         var results = Results()
         let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
         say("# Chapter 2 · The Deep Averaging Network\n")
+        options.useKernels()
         let corpus = try SentimentCorpus.load(dataDirectory: options.dataDir, phrases: trainOn == .phrases)
         let vocabulary = corpus.vocabulary()
         say("Data: \(corpus.source)")

@@ -41,6 +41,7 @@ struct Chapter03: ParsableCommand {
         let start = clock.now
         var results = Results()
         say("# Chapter 3 · n-gram language models\n")
+        options.useKernels()
         slidesExample()
 
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)

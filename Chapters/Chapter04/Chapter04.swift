@@ -58,6 +58,7 @@ struct Chapter04: ParsableCommand {
         let (train, valid, test, source) = (splits.train, splits.valid, splits.test, splits.source)
         let v = train.vocabulary.count
         say("# Chapter 4 · A fixed-window neural language model\n")
+        options.useKernels()
         say("Corpus: \(source)")
         say("train \(train.predictedTokenCount) predicted tokens, vocabulary |V| = \(v) ids (with <s> and </s>)")
 

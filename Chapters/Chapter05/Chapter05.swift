@@ -107,6 +107,7 @@ struct Chapter05: ParsableCommand {
         let (train, valid, test) = (splits.train, splits.valid, splits.test)
         let v = train.vocabulary.count
         say("# Chapter 5 · The RNN language model\n")
+        options.useKernels()
         say("Corpus: \(splits.source)")
         say("train \(train.predictedTokenCount) predicted tokens, valid \(valid.predictedTokenCount), "
             + "test \(test.predictedTokenCount); |V| = \(v) ids (with <s> and </s>)")

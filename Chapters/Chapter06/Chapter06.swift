@@ -55,6 +55,7 @@ struct Chapter06: ParsableCommand {
         var results = Results()
         let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
         say("# Chapter 6 · Vanishing and exploding gradients\n")
+        options.useKernels()
         results.chainRuleDifference = chainRule(seed: options.seed)
         let (decay, plot) = normsByDistance(seed: options.seed)
         results.measuredRates = decay.measured

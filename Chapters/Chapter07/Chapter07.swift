@@ -82,6 +82,7 @@ struct Chapter07: ParsableCommand {
         var results = Results()
         let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
         say("# Chapter 7 · Long Short-Term Memory\n")
+        options.useKernels()
         try drawCell(to: figures)
         results.memoryKeptExactly = indefiniteMemory()
         let lagResults = try lagExperiment(figures: figures)

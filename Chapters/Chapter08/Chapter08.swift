@@ -56,6 +56,7 @@ struct Chapter08: ParsableCommand {
         var results = Results()
         let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
         say("# Chapter 8 · Gated Recurrent Units\n")
+        options.useKernels()
         try drawCell(to: figures)
         say("\n## With z = 0 the state is copied: h after 1,000 steps equals h(0) bit for bit: \(copiesItsState())")
         results.comparison = try compare()

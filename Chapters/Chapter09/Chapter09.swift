@@ -57,6 +57,7 @@ struct Chapter09: ParsableCommand {
         var results = Results()
         let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
         say("# Chapter 9 · What RNNs are used for\n")
+        options.useKernels()
         try drawGraphs(to: figures)
         var curves: [LinePlot.Series] = []
 

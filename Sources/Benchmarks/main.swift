@@ -7,18 +7,27 @@ import TextData
 /// run in turn, round after round, so that a slow spell of a noisy machine hits all of
 /// them alike; the figure is the median over rounds.
 ///
-///     swift run -c release Benchmarks rnn-lm|lstm-lm [rounds [configuration]]
+///     swift run -c release Benchmarks rnn-lm|lstm-lm|gemm [rounds [configuration]]
 ///
 /// rnn-lm: training windows of the Chapter 5 RNN language model at Penn Treebank sizes
 /// (|V| = 10,000, d = H = 200, batch 20, BPTT 20, SGD with clipping), on random word ids;
 /// lstm-lm: the same for Chapter 7's two-layer LSTM (2 × 200, Zaremba et al.'s small
-/// model). Prints words per second per configuration.
+/// model). Prints words per second per configuration. They run on the fast kernels, as
+/// real-data training does (BENCH_KERNELS=exact for the exact ones).
+/// gemm: GFLOP/s of the exact and the fast Float matrix products at the sizes the
+/// chapters use (see `GEMMBenchmark.swift`).
 let arguments = CommandLine.arguments.dropFirst()
-guard let mode = arguments.first, ["rnn-lm", "lstm-lm"].contains(mode) else {
-    print("usage: Benchmarks rnn-lm|lstm-lm [rounds]")
+guard let mode = arguments.first, ["rnn-lm", "lstm-lm", "gemm"].contains(mode) else {
+    print("usage: Benchmarks rnn-lm|lstm-lm|gemm [rounds]")
     exit(2)
 }
 let rounds = arguments.dropFirst().first.flatMap(Int.init) ?? 5
+if mode == "gemm" {
+    gemmBenchmark(rounds: rounds)
+    exit(0)
+}
+Kernels.choice = ProcessInfo.processInfo.environment["BENCH_KERNELS"] == "exact" ? .exact : .fast
+print(Kernels.summary)
 /// An optional third argument runs only that configuration (0, 1, 2), for profiling.
 let only = arguments.dropFirst(2).first.flatMap(Int.init)
 Memory.reuseLargeBlocks()

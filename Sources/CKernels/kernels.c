@@ -1,4 +1,6 @@
 #include "ckernels.h"
+#include "dispatch.h"
+#include <stdlib.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -40,7 +42,7 @@ static void shifted_portable(float *x, const float *bias, long n, float *largest
     *total = nan ? NAN : s;
 }
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#if CK_HAS_AVX512
 #include <immintrin.h>
 
 __attribute__((target("avx512f")))
@@ -84,19 +86,34 @@ static void shifted_avx512(float *x, const float *bias, long n, float *largest, 
     *total = nan ? NAN : total16;
 }
 
-int ck_uses_avx512(void) {
-    static int checked = -1;
-    if (checked < 0) { __builtin_cpu_init(); checked = __builtin_cpu_supports("avx512f") ? 1 : 0; }
-    return checked;
+#endif
+
+/* The best level this CPU has among the paths this build compiled. */
+int ck_cpu_level_available(void) {
+#if CK_HAS_X86_PATHS
+    __builtin_cpu_init();
+#if CK_HAS_AVX512
+    if (__builtin_cpu_supports("avx512f")) return CK_LEVEL_AVX512;
+#endif
+    if (__builtin_cpu_supports("avx2")) return CK_LEVEL_AVX2;
+#endif
+    return CK_LEVEL_PORTABLE;
 }
 
-void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest, float *total) {
-    if (ck_uses_avx512()) shifted_avx512(x, bias, n, largest, total);
-    else shifted_portable(x, bias, n, largest, total);
+int ck_cpu_level(void) {
+    static int level = -1;
+    if (level < 0) {
+        const char *paths = getenv("NEURALKIT_CPU_PATHS");
+        level = paths && strcmp(paths, "off") == 0 ? CK_LEVEL_PORTABLE : ck_cpu_level_available();
+    }
+    return level;
 }
-#else
-int ck_uses_avx512(void) { return 0; }
+
+int ck_uses_avx512(void) { return ck_cpu_level() == CK_LEVEL_AVX512; }
+
 void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest, float *total) {
+#if CK_HAS_AVX512
+    if (ck_uses_avx512()) { shifted_avx512(x, bias, n, largest, total); return; }
+#endif
     shifted_portable(x, bias, n, largest, total);
 }
-#endif

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NeuralKit
 
 /// The options every chapter takes (DESIGN.md's conventions).
 public struct ChapterOptions: ParsableArguments {
@@ -15,8 +16,26 @@ public struct ChapterOptions: ParsableArguments {
     @Option(help: "Write the results as JSON to this file.")
     public var json: String?
 
+    @Option(help: """
+        exact: the same output on every machine, bit for bit (the default on the bundled sample); \
+        fast: OpenBLAS and the CPU's widest vectors (the default with --data-dir; the last digits can differ between machines).
+        """)
+    public var kernels: Kernels.Choice?
+
     public init() {}
+
+    /// The kernels this run uses: `--kernels`, else exact on the sample and fast with
+    /// `--data-dir`.
+    public var kernelChoice: Kernels.Choice { kernels ?? (dataDir == nil ? .exact : .fast) }
+
+    /// Sets the kernels for the whole run and prints which (call it once, after the title).
+    public func useKernels() {
+        Kernels.choice = kernelChoice
+        say(Kernels.summary + "\n")
+    }
 }
+
+extension Kernels.Choice: ExpressibleByArgument {}
 
 /// Prints a line at once (unbuffered), so progress shows up live in a pipe or a log file.
 public func say(_ line: String) {

@@ -6,9 +6,9 @@ import Dispatch
 
 /// Settings of the fused kernels.
 public enum FusedKernels {
-    /// 2: large fused ops run as two halves on two threads (the default); 1: on the
-    /// calling thread only (then BLAS's own threads may speed up the products).
-    /// The split changes the order of some additions, so results differ in the last bits.
+    /// 2: large fused ops run their parts on two threads (the default); 1: one part after
+    /// the other on the calling thread (then BLAS's own threads may speed up the fast
+    /// kernels' products). The parts are the same either way, so the results are too.
     nonisolated(unsafe) public static var threads = 2
 }
 
@@ -25,12 +25,15 @@ private final class BufferBox<Scalar: TensorScalar>: @unchecked Sendable {
 }
 
 /// Splits `count` rows into at most `parts` contiguous ranges, the same way every time
-/// (so results never depend on thread timing), and runs `body` on each range, in
-/// parallel when there is enough work.
+/// (so results depend on neither thread timing nor ``FusedKernels/threads``), and runs
+/// `body` on each range, in parallel when there is enough work and two threads.
 func forEachRowChunk(_ count: Int, work: Int, parts: Int = 2, _ body: (Int, Range<Int>) -> Void) {
-    let chunks = work >= 1 << 18 && FusedKernels.threads > 1 ? Swift.max(1, Swift.min(parts, count)) : 1
+    let chunks = work >= 1 << 18 ? Swift.max(1, Swift.min(parts, count)) : 1
     let ranges = (0..<chunks).map { c in (count * c / chunks)..<(count * (c + 1) / chunks) }
-    if chunks == 1 { return body(0, ranges[0]) }
+    if chunks == 1 || FusedKernels.threads <= 1 {
+        for c in 0..<chunks { body(c, ranges[c]) }
+        return
+    }
     withoutActuallyEscaping(body) { body in
         let call = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in call.value(c, ranges[c]) }

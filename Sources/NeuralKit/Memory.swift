@@ -1,4 +1,6 @@
+#if canImport(CMalloc)
 import CMalloc
+#endif
 
 /// Memory settings for training loops.
 public enum Memory {
@@ -7,9 +9,13 @@ public enum Memory {
     /// 1 GiB) free at its top instead of returning them to the kernel. A language model's
     /// step allocates (batch × vocabulary) buffers of several megabytes each; without
     /// this, glibc maps them afresh every step and the page faults cost a large part of
-    /// the step. Returns false when the C library refused a setting.
+    /// the step. Returns false when the C library refused a setting, or is not glibc.
     @discardableResult
     public static func reuseLargeBlocks(retained: Int = 1 << 30) -> Bool {
-        cmalloc_keep_large_blocks(32 << 20, Int32(min(retained, Int(Int32.max)))) == 1
+        #if canImport(CMalloc)
+        return cmalloc_keep_large_blocks(32 << 20, Int32(min(retained, Int(Int32.max)))) == 1
+        #else
+        return false  // glibc's mallopt only; other C libraries keep their own policy
+        #endif
     }
 }

@@ -56,11 +56,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         range.lowerBound + (range.upperBound - range.lowerBound) * nextUnit()
     }
 
-    /// A standard normal sample (Box-Muller; one of the pair is used).
+    /// A standard normal sample (Box-Muller; one of the pair is used), with NeuralKit's own
+    /// log and cos, so the same seed draws the same bits on every machine.
     public mutating func normal() -> Double {
         let u1 = 1.0 - nextUnit()  // in (0, 1], so the log is finite
         let u2 = nextUnit()
-        return (-2.0 * log(u1)).squareRoot() * cos(2.0 * Double.pi * u2)
+        return (-2.0 * ExactMath.log(u1)).squareRoot() * ExactMath.cosTurns(u2)
     }
 
     /// Shuffles in place with Fisher-Yates.

@@ -1,15 +1,21 @@
+#if canImport(Accelerate)
+import Accelerate
+#else
 import CBLAS
+#endif
 import CKernels
 import Foundation
 
-/// The element types a ``Tensor`` can hold: `Float` for training (OpenBLAS `sgemm`),
-/// `Double` for gradient checks (OpenBLAS `dgemm`).
+/// The element types a ``Tensor`` can hold: `Float` for training, `Double` for gradient
+/// checks. Their products and softmax rows run on the kernels ``Kernels/choice`` names;
+/// exp, log, tanh and σ are NeuralKit's own (``ExactMath``), the same bits everywhere.
 ///
 /// Every public generic entry point of NeuralKit is pre-specialized for both types
 /// (`@_specialize`), so callers compiled without optimization still run the
 /// specialized loops.
 public protocol TensorScalar: BinaryFloatingPoint, Sendable, CustomStringConvertible
 where Self.RawSignificand: FixedWidthInteger {
+    /// e^x, ln x and tanh x of one value (NeuralKit's own: the same bits on every machine).
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
@@ -29,7 +35,8 @@ where Self.RawSignificand: FixedWidthInteger {
         -> (largest: Self, total: Self)
 
     /// C = alpha · op(A) · op(B) + beta · C, all row-major; `op` transposes when asked.
-    /// A is (m × k) after `op`, B is (k × n) after `op`, C is (m × n).
+    /// A is (m × k) after `op`, B is (k × n) after `op`, C is (m × n). Exact kernels
+    /// (`ck_sgemm_exact`) or BLAS, as ``Kernels/choice`` says.
     static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
@@ -39,10 +46,14 @@ where Self.RawSignificand: FixedWidthInteger {
 @inline(__always)
 private func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
+#if canImport(Accelerate)
+private typealias blasint = Int32
+#endif
+
 extension Float: TensorScalar {
-    @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
-    @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
-    @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+    @inline(__always) public static func exp(_ x: Float) -> Float { fastExp(x) }
+    @inline(__always) public static func log(_ x: Float) -> Float { Float(ExactMath.log(Double(x))) }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { fastTanh(x) }
 
     /// exp over a buffer, in a loop the compiler can vectorize (no branch, no trapping
     /// conversion): Cody–Waite range reduction x = n ln 2 + r with |r| ≤ ln 2 / 2 (n is
@@ -73,22 +84,10 @@ extension Float: TensorScalar {
         return raw.isNaN ? raw : er * scale  // ... and comes back out as NaN
     }
 
-    /// tanh in a branch-free loop: Cephes' odd polynomial below |x| = 0.625, where
-    /// 1 − 2/(e^(2|x|) + 1) would lose digits to cancellation, and that formula above,
-    /// with the sign put back. Absolute error within 3e-7 (tested against libm).
+    /// tanh in a branch-free loop (``fastTanh(_:)``). Absolute error within 3e-7 (tested
+    /// against libm).
     public static func tanh(_ x: UnsafeMutableBufferPointer<Float>) {
-        for i in x.indices {
-            let v = x[i], a = Swift.abs(v), z = v * v
-            var p: Float = -5.704_988_727_45e-3
-            p = p * z + 2.063_908_879_54e-2
-            p = p * z - 5.373_971_555_31e-2
-            p = p * z + 1.333_144_220_36e-1
-            p = p * z - 3.333_328_194_22e-1
-            let small = v + v * z * p
-            let large = 1 - 2 / (fastExp(2 * a) + 1)
-            let signedLarge = v < 0 ? -large : large
-            x[i] = a < 0.625 ? small : signedLarge
-        }
+        for i in x.indices { x[i] = fastTanh(x[i]) }
     }
 
     /// σ(x) = 1 / (1 + e^(−x)) in a branch-free loop (e^(−x) saturates, so no overflow).
@@ -101,6 +100,9 @@ extension Float: TensorScalar {
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if Kernels.choice == .exact {
+            return ck_sgemm_exact(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
         cblas_sgemm(
             CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
@@ -109,38 +111,65 @@ extension Float: TensorScalar {
 }
 
 extension Float {
-    /// In C (`CKernels`): AVX-512 when the CPU has it, a portable loop otherwise. The
-    /// compiler cannot vectorize the max and sum reductions of a Swift loop (it must keep
-    /// their written order), and Swift code is built for the baseline CPU.
+    // (In this file, beside the loops that use it: a debug build compiles file by file,
+    // and only a function in the same file can be inlined and vectorized.)
+    /// tanh of one element: Cephes' odd polynomial below |x| = 0.625, where
+    /// 1 − 2/(e^(2|x|) + 1) would lose digits to cancellation, and that formula above,
+    /// with the sign put back. Branch-free, so loops over it vectorize.
+    @inline(__always)
+    static func fastTanh(_ v: Float) -> Float {
+        let a = Swift.abs(v), z = v * v
+        var p: Float = -5.704_988_727_45e-3
+        p = p * z + 2.063_908_879_54e-2
+        p = p * z - 5.373_971_555_31e-2
+        p = p * z + 1.333_144_220_36e-1
+        p = p * z - 3.333_328_194_22e-1
+        let small = v + v * z * p
+        let large = 1 - 2 / (fastExp(2 * a) + 1)
+        let signedLarge = v < 0 ? -large : large
+        return a < 0.625 ? small : signedLarge
+    }
+}
+
+extension Float {
+    /// In C (`CKernels`), as ``Kernels/choice`` says: the exact kernel (16 fixed lanes,
+    /// the same bits at every vector width) or the fast one (AVX-512 with fused
+    /// multiply-adds when the CPU has it). The compiler cannot vectorize the max and sum
+    /// reductions of a Swift loop (it must keep their written order), and Swift code is
+    /// built for the baseline CPU.
     public static func shiftedExponentials(_ row: UnsafeMutableBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?)
         -> (largest: Float, total: Float) {
         guard let x = row.baseAddress, row.count > 0 else { return (-.infinity, 0) }
         if let bias { precondition(bias.count == row.count, "shiftedExponentials: bias of \(bias.count) for a row of \(row.count)") }
         var largest: Float = 0, total: Float = 0
-        ck_shifted_exponentials(x, bias?.baseAddress, row.count, &largest, &total)
+        if Kernels.choice == .exact {
+            ck_shifted_exponentials_exact(x, bias?.baseAddress, row.count, &largest, &total)
+        } else {
+            ck_shifted_exponentials(x, bias?.baseAddress, row.count, &largest, &total)
+        }
         return (largest, total)
     }
 }
 
 extension Double: TensorScalar {
-    @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
-    @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
-    @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inline(__always) public static func exp(_ x: Double) -> Double { ExactMath.exp(x) }
+    @inline(__always) public static func log(_ x: Double) -> Double { ExactMath.log(x) }
+    @inline(__always) public static func tanh(_ x: Double) -> Double { ExactMath.tanh(x) }
 
-    /// exp over a buffer (libm's, element by element: Double is for checks, not speed).
+    /// exp over a buffer, element by element (Double is for checks, not speed).
     public static func exponentiate(_ x: UnsafeMutableBufferPointer<Double>) {
-        for i in x.indices { x[i] = Foundation.exp(x[i]) }
+        for i in x.indices { x[i] = ExactMath.exp(x[i]) }
     }
 
     public static func tanh(_ x: UnsafeMutableBufferPointer<Double>) {
-        for i in x.indices { x[i] = Foundation.tanh(x[i]) }
+        for i in x.indices { x[i] = ExactMath.tanh(x[i]) }
     }
 
-    /// Two branches so that exp never overflows (libm's exp: Double is for checks).
+    /// Two branches so that exp never overflows.
     public static func logistic(_ x: UnsafeMutableBufferPointer<Double>) {
         for i in x.indices {
             let v = x[i]
-            if v >= 0 { x[i] = 1 / (1 + Foundation.exp(-v)) } else { let e = Foundation.exp(v); x[i] = e / (1 + e) }
+            if v >= 0 { x[i] = 1 / (1 + ExactMath.exp(-v)) } else { let e = ExactMath.exp(v); x[i] = e / (1 + e) }
         }
     }
 
@@ -150,7 +179,7 @@ extension Double: TensorScalar {
         var largest = -Double.infinity
         for x in row { largest = Swift.max(largest, x) }
         var total = 0.0
-        for j in row.indices { row[j] = Foundation.exp(row[j] - largest); total += row[j] }
+        for j in row.indices { row[j] = ExactMath.exp(row[j] - largest); total += row[j] }
         return (largest, total)
     }
     public static func gemm(
@@ -158,6 +187,9 @@ extension Double: TensorScalar {
         alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
+        if Kernels.choice == .exact {
+            return ck_dgemm_exact(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
         cblas_dgemm(
             CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
@@ -165,11 +197,33 @@ extension Double: TensorScalar {
     }
 }
 
-/// OpenBLAS's thread count. Many threads pay off on large products; on the small
-/// matrices of a mini-batch step they mostly spin, so chapters may set it to 1.
+/// The BLAS behind the fast kernels: OpenBLAS, or Accelerate on Apple platforms.
 public enum BLAS {
+    /// OpenBLAS's thread count. Many threads pay off on large products; on the small
+    /// matrices of a mini-batch step they mostly spin, so chapters may set it to 1.
+    /// (Accelerate chooses its own threads: 1 is reported, and setting does nothing.)
+    /// The exact kernels run on the calling thread whatever this says.
     public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(newValue, 1))) }
+        get {
+            #if canImport(Accelerate)
+            return 1
+            #else
+            return Int(openblas_get_num_threads())
+            #endif
+        }
+        set {
+            #if !canImport(Accelerate)
+            openblas_set_num_threads(Int32(max(newValue, 1)))
+            #endif
+        }
+    }
+
+    /// The library's name, for the line a chapter prints about its kernels.
+    public static var name: String {
+        #if canImport(Accelerate)
+        return "Accelerate"
+        #else
+        return "OpenBLAS"
+        #endif
     }
 }

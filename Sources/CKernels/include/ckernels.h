@@ -1,12 +1,53 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
-/* The inside of one softmax row, vectorized for the CPU it runs on:
-   with z = x + bias (bias may be NULL) and m = max z, x <- exp(z - m);
-   *largest = m and *total = sum of exp(z - m). A NaN anywhere in z makes both NaN. */
+/* CPU levels: which vector instructions a kernel may use. */
+#define CK_LEVEL_PORTABLE 0
+#define CK_LEVEL_AVX2 1
+#define CK_LEVEL_AVX512 2
+
+/* The level this process uses: the best this CPU and this build have, or
+   CK_LEVEL_PORTABLE when the environment variable NEURALKIT_CPU_PATHS is "off" (read
+   once, at the first call). */
+int ck_cpu_level(void);
+
+/* The best level this CPU and this build have, whatever the environment says. */
+int ck_cpu_level_available(void);
+
+/* 1 when the AVX-512 path is used on this CPU (ck_cpu_level() is CK_LEVEL_AVX512). */
+int ck_uses_avx512(void);
+
+/* --- Fast kernels: the fastest code for the CPU they run on; the bits of the results
+   may differ between CPUs (the AVX-512 path uses fused multiply-adds). --- */
+
+/* The inside of one softmax row: with z = x + bias (bias may be NULL) and m = max z,
+   x <- exp(z - m); *largest = m and *total = sum of exp(z - m). A NaN anywhere in z
+   makes both NaN. */
 void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest, float *total);
 
-/* 1 when the AVX-512 path is used on this CPU, else 0 (the portable path). */
-int ck_uses_avx512(void);
+/* --- Exact kernels: the same bits on every CPU, at every level (exact.c says how). --- */
+
+/* The same contract as ck_shifted_exponentials. */
+void ck_shifted_exponentials_exact(float *x, const float *bias, long n, float *largest, float *total);
+/* ... at a given level (for the tests: every level gives the same bits). */
+void ck_shifted_exponentials_exact_level(int level, float *x, const float *bias, long n, float *largest,
+                                         float *total);
+/* NeuralKit's own exp (Swift's Float.fastExp), as the exact softmax computes it. */
+float ck_exp_exact(float x);
+
+/* C = alpha op(A) op(B) + beta C, row-major, op transposes when trans* is nonzero; A is
+   (m x k) after op, B is (k x n) after op. Each element's sum runs over p = 0 ... k-1 in
+   order, one multiply and one add at a time, from 0 (beta = 0) or from C (beta = 1;
+   alpha = 1); other alpha and beta scale the finished sum. */
+void ck_sgemm_exact(int transA, int transB, long m, long n, long k, float alpha, const float *a, long lda,
+                    const float *b, long ldb, float beta, float *c, long ldc);
+void ck_dgemm_exact(int transA, int transB, long m, long n, long k, double alpha, const double *a, long lda,
+                    const double *b, long ldb, double beta, double *c, long ldc);
+/* ... at a given level (for the tests). */
+void ck_sgemm_exact_level(int level, int transA, int transB, long m, long n, long k, float alpha,
+                          const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+void ck_dgemm_exact_level(int level, int transA, int transB, long m, long n, long k, double alpha,
+                          const double *a, long lda, const double *b, long ldb, double beta, double *c,
+                          long ldc);
 
 #endif
