@@ -11,7 +11,7 @@ let optimizedEverywhere: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusi
 /// multiply-add (the exact kernels' bits must not depend on the CPU). Building with
 /// NEURALKIT_NO_AVX512=1 in the environment compiles the AVX-512 paths out (CI checks
 /// that the package still builds and passes its kernel tests that way).
-var kernelSettings: [CSetting] = [.unsafeFlags(["-O2", "-ffp-contract=off"])]
+var kernelSettings: [CSetting] = [.unsafeFlags(["-O2", "-ffp-contract=off", "-fno-math-errno"])]
 if Context.environment["NEURALKIT_NO_AVX512"] != nil { kernelSettings.append(.define("CK_NO_AVX512")) }
 
 /// Platform libraries: OpenBLAS and glibc's malloc tuning on Linux and other non-Apple

@@ -9,12 +9,12 @@
    does, the three give the same bits, and the tests check that they do. */
 #include "ckernels.h"
 #include "dispatch.h"
+#include "exact_math.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* ------------------------------------------------------------------------------------
    Matrix product.  C[i][j] (+)= sum over p = 0, 1, ..., k-1 of A'(i,p) * B'(p,j), added
@@ -31,6 +31,9 @@
 
 #define GEMM_NC 256 /* columns per packed panel of B' */
 #define GEMM_KC 256 /* values of p per chunk */
+#ifndef GEMM_MR512
+#define GEMM_MR512 8 /* rows of the AVX-512 tile (16 of its 32 registers hold the tile) */
+#endif
 
 /* Per-thread packing buffers, grown as needed and kept (no allocation per product). */
 static __thread void *pack_a = NULL, *pack_b = NULL;
@@ -134,12 +137,18 @@ static void *pack_buffer(void **buffer, size_t *size, size_t bytes) {
 /* The portable C: 4 lanes (SSE2 on x86-64, NEON on arm64). */
 DEFINE_GEMM_LEVEL(float, portable, , 4, 4, 2)
 DEFINE_GEMM_LEVEL(double, portable, , 2, 4, 2)
+/* AVX2 and AVX-512, each with a narrow tile for products with few columns (n <= 8: a
+   wide tile would compute mostly padding). */
 #if CK_HAS_X86_PATHS
 DEFINE_GEMM_LEVEL(float, avx2, __attribute__((target("avx2"))), 8, 4, 2)
 DEFINE_GEMM_LEVEL(double, avx2, __attribute__((target("avx2"))), 4, 4, 2)
+DEFINE_GEMM_LEVEL(float, avx2_narrow, __attribute__((target("avx2"))), 8, 8, 1)
+DEFINE_GEMM_LEVEL(double, avx2_narrow, __attribute__((target("avx2"))), 4, 8, 2)
 #if CK_HAS_AVX512
-DEFINE_GEMM_LEVEL(float, avx512, __attribute__((target("avx512f"))), 16, 6, 2)
-DEFINE_GEMM_LEVEL(double, avx512, __attribute__((target("avx512f"))), 8, 6, 2)
+DEFINE_GEMM_LEVEL(float, avx512, __attribute__((target("avx512f"))), 16, GEMM_MR512, 2)
+DEFINE_GEMM_LEVEL(double, avx512, __attribute__((target("avx512f"))), 8, GEMM_MR512, 2)
+DEFINE_GEMM_LEVEL(float, avx512_narrow, __attribute__((target("avx512f"))), 8, 8, 1)
+DEFINE_GEMM_LEVEL(double, avx512_narrow, __attribute__((target("avx512f"))), 8, 8, 1)
 #endif
 #endif
 
@@ -192,11 +201,15 @@ DEFINE_GEMM_FEW_ROWS(double)
             return;                                                                                   \
         }                                                                                             \
         if (CK_HAS_AVX512 && level >= CK_LEVEL_AVX512) {                                              \
-            CK_IF_AVX512(T##_gemm_avx512(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate);   \
+            CK_IF_AVX512(if (n <= 8) T##_gemm_avx512_narrow(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, \
+                                                            accumulate);                              \
+                         else T##_gemm_avx512(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate); \
                          return;)                                                                     \
         }                                                                                             \
         if (CK_HAS_X86_PATHS && level >= CK_LEVEL_AVX2) {                                             \
-            CK_IF_X86(T##_gemm_avx2(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate); return;) \
+            CK_IF_X86(if (n <= 8) T##_gemm_avx2_narrow(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate); \
+                      else T##_gemm_avx2(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate);  \
+                      return;)                                                                        \
         }                                                                                             \
         T##_gemm_portable(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate);                  \
     }                                                                                                 \
@@ -235,26 +248,6 @@ DEFINE_GEMM_ENTRY(double, ck_dgemm_exact)
    j mod 16, in order), then the lanes are combined in one fixed tree: lane l with lane
    l + 8, then + 4, + 2, + 1. The lanes are the C code's, not the CPU's: a machine with 4,
    8 or 16 lanes per vector computes the same 16 partial sums. */
-
-ALWAYS_INLINE float exp_exact(float raw) {
-    float v = raw > -87.3f ? (raw < 88.0f ? raw : 88.0f) : -87.3f;
-    float t = v * 1.44269504f + 12582912.0f;
-    float n = t - 12582912.0f;
-    float r = v - n * 0.693359375f + n * 2.1219444e-4f;
-    float p = 1.98756915e-4f;
-    p = p * r + 1.39819995e-3f;
-    p = p * r + 8.3334519e-3f;
-    p = p * r + 4.16657959e-2f;
-    p = p * r + 1.66666655e-1f;
-    p = p * r + 5.00000012e-1f;
-    float er = p * r * r + r + 1.0f;
-    uint32_t bits;
-    memcpy(&bits, &t, sizeof bits);
-    uint32_t scaleBits = (bits - 0x4B400000u + 127u) << 23;
-    float scale;
-    memcpy(&scale, &scaleBits, sizeof scale);
-    return raw != raw ? raw : er * scale;
-}
 
 float ck_exp_exact(float x) { return exp_exact(x); }
 

@@ -1,31 +1,6 @@
 /// Tensor-level kernels the ops are built from (no tape here).
 
 extension Tensor {
-    /// Applies `f` to every element.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func map(_ f: (Scalar) -> Scalar) -> Tensor {
-        var out = scalars
-        out.withUnsafeMutableBufferPointer { o in
-            for i in o.indices { o[i] = f(o[i]) }
-        }
-        return Tensor(shape: shape, scalars: out)
-    }
-
-    /// Combines two same-shaped tensors element by element.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func zipMap(_ other: Tensor, _ op: String, _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
-        precondition(shape == other.shape, "\(op): shapes \(shape) and \(other.shape) differ")
-        var out = scalars
-        out.withUnsafeMutableBufferPointer { o in
-            other.scalars.withUnsafeBufferPointer { b in
-                for i in o.indices { o[i] = f(o[i], b[i]) }
-            }
-        }
-        return Tensor(shape: shape, scalars: out)
-    }
-
     /// Sum over rows: (m × n) → (n).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

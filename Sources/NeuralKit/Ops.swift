@@ -460,3 +460,32 @@ public func dropout<Scalar>(
         [g.zipMap(m, "dropout", *)]
     }
 }
+
+// MARK: - Element-wise helpers
+
+// Here, in the file of the ops that call them, so that a debug build (which compiles file
+// by file) inlines them with the operation they are given and vectorizes the loop.
+extension Tensor {
+    /// Applies `f` to every element.
+    @inline(__always)
+    func map(_ f: (Scalar) -> Scalar) -> Tensor {
+        var out = scalars
+        out.withUnsafeMutableBufferPointer { o in
+            for i in o.indices { o[i] = f(o[i]) }
+        }
+        return Tensor(shape: shape, scalars: out)
+    }
+
+    /// Combines two same-shaped tensors element by element.
+    @inline(__always)
+    func zipMap(_ other: Tensor, _ op: String, _ f: (Scalar, Scalar) -> Scalar) -> Tensor {
+        precondition(shape == other.shape, "\(op): shapes \(shape) and \(other.shape) differ")
+        var out = scalars
+        out.withUnsafeMutableBufferPointer { o in
+            other.scalars.withUnsafeBufferPointer { b in
+                for i in o.indices { o[i] = f(o[i], b[i]) }
+            }
+        }
+        return Tensor(shape: shape, scalars: out)
+    }
+}

@@ -34,6 +34,12 @@ where Self.RawSignificand: FixedWidthInteger {
     static func shiftedExponentials(_ row: UnsafeMutableBufferPointer<Self>, bias: UnsafeBufferPointer<Self>?)
         -> (largest: Self, total: Self)
 
+    /// One Adam update of `count` elements (see ``Adam``), in C (`ck_adam_*`).
+    static func adamUpdate(
+        theta: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>, first: UnsafeMutablePointer<Self>,
+        second: UnsafeMutablePointer<Self>, count: Int, beta1: Self, beta2: Self, inverseCorrection1: Self,
+        inverseRootCorrection2: Self, learningRate: Self, epsilon: Self)
+
     /// C = alpha · op(A) · op(B) + beta · C, all row-major; `op` transposes when asked.
     /// A is (m × k) after `op`, B is (k × n) after `op`, C is (m × n). Exact kernels
     /// (`ck_sgemm_exact`) or BLAS, as ``Kernels/choice`` says.
@@ -41,6 +47,41 @@ where Self.RawSignificand: FixedWidthInteger {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+/// An exact product, on two threads when it is large (``FusedKernels/threads`` is 2 and
+/// it has at least 2²⁰ multiply-adds): the rows of C in two halves, or its columns when
+/// it has few rows. Every element is computed by one thread with the same operations in
+/// the same order, so the bits do not depend on the split. `part` computes the product
+/// for a block of C: (transposes as C flags, rows, columns, where A, B and C start).
+@inline(__always)
+private func exactProductParts<T>(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>, ldc: Int,
+    _ part: (Int32, Int32, Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
+) {
+    let ta: Int32 = transposeA ? 1 : 0, tb: Int32 = transposeB ? 1 : 0
+    let large = FusedKernels.threads > 1 && m * n * k >= 1 << 20
+    if large && (m >= 32 || n >= 128) {
+        let byRows = m >= 32
+        let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+        withoutActuallyEscaping(part) { part in
+            let call = UncheckedSendable(part)
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                if byRows {
+                    let rows = (m * half / 2)..<(m * (half + 1) / 2)
+                    call.value(ta, tb, rows.count, n, pa.value + rows.lowerBound * (transposeA ? 1 : lda), pb.value,
+                               pc.value + rows.lowerBound * ldc)
+                } else {
+                    let columns = (n * half / 2)..<(n * (half + 1) / 2)
+                    call.value(ta, tb, m, columns.count, pa.value,
+                               pb.value + columns.lowerBound * (transposeB ? ldb : 1), pc.value + columns.lowerBound)
+                }
+            }
+        }
+    } else {
+        part(ta, tb, m, n, a, b, c)
+    }
 }
 
 @inline(__always)
@@ -55,15 +96,16 @@ extension Float: TensorScalar {
     @inline(__always) public static func log(_ x: Float) -> Float { Float(ExactMath.log(Double(x))) }
     @inline(__always) public static func tanh(_ x: Float) -> Float { fastTanh(x) }
 
-    /// exp over a buffer, in a loop the compiler can vectorize (no branch, no trapping
-    /// conversion): Cody–Waite range reduction x = n ln 2 + r with |r| ≤ ln 2 / 2 (n is
+    /// exp over a buffer, by ``fastExp(_:)`` (no branch, no trapping conversion), run in C
+    /// (`ck_exp_float`, the same arithmetic) so that the loop gets the CPU's widest vectors
+    /// (Swift is compiled for the baseline CPU): Cody–Waite range reduction x = n ln 2 + r with |r| ≤ ln 2 / 2 (n is
     /// rounded by adding 1.5·2²³, which also leaves n in the low bits), Cephes' degree-6
     /// polynomial for e^r, and 2ⁿ written straight into the exponent bits. Relative error
     /// within 2e-7 (about 2 ulp). Inputs are clamped to [−87.3, 88], so results below
     /// 1e-38 come out as about 1e-38 and above 1.6e38 as about 1.6e38; NaN stays NaN (so a
     /// diverging model is still caught by the loss check).
     public static func exponentiate(_ x: UnsafeMutableBufferPointer<Float>) {
-        for i in x.indices { x[i] = fastExp(x[i]) }
+        ck_exp_float(x.baseAddress, x.count)  // in C: the same arithmetic, the CPU's widest vectors
     }
 
     /// One element of ``exponentiate(_:)``: branch-free, so loops over it vectorize.
@@ -84,15 +126,15 @@ extension Float: TensorScalar {
         return raw.isNaN ? raw : er * scale  // ... and comes back out as NaN
     }
 
-    /// tanh in a branch-free loop (``fastTanh(_:)``). Absolute error within 3e-7 (tested
-    /// against libm).
+    /// tanh in a branch-free loop (``fastTanh(_:)``, in C as ``exponentiate(_:)``). Absolute
+    /// error within 3e-7 (tested against libm).
     public static func tanh(_ x: UnsafeMutableBufferPointer<Float>) {
-        for i in x.indices { x[i] = fastTanh(x[i]) }
+        ck_tanh_float(x.baseAddress, x.count)  // in C, as exponentiate
     }
 
     /// σ(x) = 1 / (1 + e^(−x)) in a branch-free loop (e^(−x) saturates, so no overflow).
     public static func logistic(_ x: UnsafeMutableBufferPointer<Float>) {
-        for i in x.indices { x[i] = 1 / (1 + fastExp(-x[i])) }
+        ck_logistic_float(x.baseAddress, x.count)  // 1 / (1 + fastExp(−x)) in C, as exponentiate
     }
 
     public static func gemm(
@@ -101,7 +143,10 @@ extension Float: TensorScalar {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if Kernels.choice == .exact {
-            return ck_sgemm_exact(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return exactProductParts(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                     a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) { ta, tb, m, n, a, b, c in
+                ck_sgemm_exact(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            }
         }
         cblas_sgemm(
             CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),
@@ -132,6 +177,15 @@ extension Float {
 }
 
 extension Float {
+    public static func adamUpdate(
+        theta: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, first: UnsafeMutablePointer<Float>,
+        second: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, inverseCorrection1: Float,
+        inverseRootCorrection2: Float, learningRate: Float, epsilon: Float
+    ) {
+        ck_adam_float(theta, gradient, first, second, count, beta1, beta2, inverseCorrection1, inverseRootCorrection2,
+                      learningRate, epsilon)
+    }
+
     /// In C (`CKernels`), as ``Kernels/choice`` says: the exact kernel (16 fixed lanes,
     /// the same bits at every vector width) or the fast one (AVX-512 with fused
     /// multiply-adds when the CPU has it). The compiler cannot vectorize the max and sum
@@ -173,6 +227,15 @@ extension Double: TensorScalar {
         }
     }
 
+    public static func adamUpdate(
+        theta: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, first: UnsafeMutablePointer<Double>,
+        second: UnsafeMutablePointer<Double>, count: Int, beta1: Double, beta2: Double, inverseCorrection1: Double,
+        inverseRootCorrection2: Double, learningRate: Double, epsilon: Double
+    ) {
+        ck_adam_double(theta, gradient, first, second, count, beta1, beta2, inverseCorrection1, inverseRootCorrection2,
+                       learningRate, epsilon)
+    }
+
     public static func shiftedExponentials(_ row: UnsafeMutableBufferPointer<Double>, bias: UnsafeBufferPointer<Double>?)
         -> (largest: Double, total: Double) {
         if let bias { for j in row.indices { row[j] += bias[j] } }
@@ -188,7 +251,10 @@ extension Double: TensorScalar {
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
         if Kernels.choice == .exact {
-            return ck_dgemm_exact(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return exactProductParts(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                     a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) { ta, tb, m, n, a, b, c in
+                ck_dgemm_exact(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            }
         }
         cblas_dgemm(
             CblasRowMajor, blasTranspose(transposeA), blasTranspose(transposeB),

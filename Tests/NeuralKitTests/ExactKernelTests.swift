@@ -220,6 +220,51 @@ final class ExactKernelTests: XCTestCase {
         }
     }
 
+    // MARK: - Element-wise kernels
+
+    /// exp, tanh and σ over a buffer in C, at every level, equal Swift's element functions
+    /// (the same formula written in the other language) bit for bit, NaN and ±∞ included.
+    func testElementwiseKernelsAreSwiftsFormulasAtEveryLevel() {
+        var g = SeededGenerator(seed: 19)
+        let values: [Float] = (0..<5000).map { _ in Float(g.uniform(-100...100)) } + (0..<2000).map { _ in Float(g.uniform(-1...1)) }
+            + [0, -0, .nan, .infinity, -.infinity, 88, -87.3, 0.625, -0.625, 1e-30, .leastNonzeroMagnitude]
+        for level in levels {
+            var e = values, t = values, s = values
+            ck_exp_float_level(level, &e, e.count)
+            ck_tanh_float_level(level, &t, t.count)
+            ck_logistic_float_level(level, &s, s.count)
+            XCTAssertEqual(e.map(\.bitPattern), values.map { Float.fastExp($0).bitPattern }, "exp, level \(level)")
+            XCTAssertEqual(t.map(\.bitPattern), values.map { Float.fastTanh($0).bitPattern }, "tanh, level \(level)")
+            XCTAssertEqual(s.map(\.bitPattern), values.map { (1 / (1 + Float.fastExp(-$0))).bitPattern }, "σ, level \(level)")
+        }
+    }
+
+    /// One Adam update in C, at every level, is the formula of `Adam`'s documentation
+    /// computed here, bit for bit.
+    func testAdamKernelIsTheFormulaAtEveryLevel() {
+        var g = SeededGenerator(seed: 20)
+        let n = 1037
+        let theta0: [Float] = (0..<n).map { _ in Float(g.uniform(-1...1)) }
+        let grad: [Float] = (0..<n).map { _ in Float(g.uniform(-1...1)) }
+        let m0: [Float] = (0..<n).map { _ in Float(g.uniform(-0.1...0.1)) }
+        let v0: [Float] = (0..<n).map { _ in Float(g.uniform(0...0.01)) }
+        let (b1, b2, eta, eps): (Float, Float, Float, Float) = (0.9, 0.999, 1e-3, 1e-8)
+        let c1: Float = 1 / (1 - b1 * b1 * b1), rc2: Float = 1 / (1 - b2 * b2 * b2).squareRoot()
+        var theta = theta0, m = m0, v = v0
+        for i in 0..<n {
+            m[i] = b1 * m[i] + (1 - b1) * grad[i]
+            v[i] = b2 * v[i] + (1 - b2) * grad[i] * grad[i]
+            theta[i] -= eta * (m[i] * c1) / (v[i].squareRoot() * rc2 + eps)
+        }
+        for level in levels {
+            var t = theta0, mm = m0, vv = v0
+            ck_adam_float_level(level, &t, grad, &mm, &vv, n, b1, b2, c1, rc2, eta, eps)
+            XCTAssertEqual(t.map(\.bitPattern), theta.map(\.bitPattern), "θ, level \(level)")
+            XCTAssertEqual(mm.map(\.bitPattern), m.map(\.bitPattern), "m, level \(level)")
+            XCTAssertEqual(vv.map(\.bitPattern), v.map(\.bitPattern), "v, level \(level)")
+        }
+    }
+
     // MARK: - NeuralKit's own exp, log, tanh, cos
 
     func ulps(_ x: Double, _ truth: Double) -> Double {

@@ -50,4 +50,24 @@ void ck_dgemm_exact_level(int level, int transA, int transB, long m, long n, lon
                           const double *a, long lda, const double *b, long ldb, double beta, double *c,
                           long ldc);
 
+/* x <- exp(x), tanh(x), sigma(x) over n floats: Swift's Float.fastExp and Float.fastTanh,
+   in C with the CPU's widest vectors (the same bits at every level). */
+void ck_exp_float(float *x, long n);
+void ck_tanh_float(float *x, long n);
+void ck_logistic_float(float *x, long n);
+void ck_exp_float_level(int level, float *x, long n);
+void ck_tanh_float_level(int level, float *x, long n);
+void ck_logistic_float_level(int level, float *x, long n);
+
+/* One Adam update of n elements (NeuralKit's Adam.step: elementwise.c writes out the
+   formula), the same bits at every level. */
+void ck_adam_float(float *theta, const float *g, float *m, float *v, long n, float b1, float b2, float c1,
+                   float rc2, float eta, float eps);
+void ck_adam_double(double *theta, const double *g, double *m, double *v, long n, double b1, double b2,
+                    double c1, double rc2, double eta, double eps);
+void ck_adam_float_level(int level, float *theta, const float *g, float *m, float *v, long n, float b1,
+                         float b2, float c1, float rc2, float eta, float eps);
+void ck_adam_double_level(int level, double *theta, const double *g, double *m, double *v, long n,
+                          double b1, double b2, double c1, double rc2, double eta, double eps);
+
 #endif
