@@ -31,8 +31,25 @@
 
 #define GEMM_NC 256 /* columns per packed panel of B' */
 #define GEMM_KC 256 /* values of p per chunk */
+/* The tiles: MR rows by NV vectors, per level (measured with Benchmarks gemm and the
+   chapters' shapes; -D overrides them for tuning). Results do not depend on them. */
 #ifndef GEMM_MR512
-#define GEMM_MR512 8 /* rows of the AVX-512 tile (16 of its 32 registers hold the tile) */
+#define GEMM_MR512 12
+#endif
+#ifndef GEMM_NV512
+#define GEMM_NV512 1
+#endif
+#ifndef GEMM_MR2
+#define GEMM_MR2 6
+#endif
+#ifndef GEMM_NV2
+#define GEMM_NV2 2
+#endif
+#ifndef GEMM_MRP
+#define GEMM_MRP 4
+#endif
+#ifndef GEMM_NVP
+#define GEMM_NVP 2
 #endif
 
 /* Per-thread packing buffers, grown as needed and kept (no allocation per product). */
@@ -53,7 +70,8 @@ static void *pack_buffer(void **buffer, size_t *size, size_t bytes) {
 #define DEFINE_GEMM_LEVEL(T, SUFFIX, ATTRIBUTE, L, MR, NV)                                               \
     typedef T T##_vec_##SUFFIX __attribute__((vector_size((L) * sizeof(T)), aligned(sizeof(T))));        \
     ATTRIBUTE static void T##_tile_##SUFFIX(long kc, const T *restrict ap, const T *restrict bp,         \
-                                            T *restrict c, long ldc, long mr, long nr, int first) {      \
+                                            long ldbp, T *restrict c, long ldc, long mr, long nr,        \
+                                            int first) {                                                 \
         typedef T##_vec_##SUFFIX V;                                                                      \
         enum { NR = (L) * (NV) };                                                                        \
         V acc[MR][NV];                                                                                   \
@@ -72,7 +90,7 @@ static void *pack_buffer(void **buffer, size_t *size, size_t bytes) {
             }                                                                                            \
         for (long p = 0; p < kc; p++) {                                                                  \
             V bv[NV];                                                                                    \
-            for (int v = 0; v < NV; v++) bv[v] = *(const V *)(bp + p * NR + v * (L));                    \
+            for (int v = 0; v < NV; v++) bv[v] = *(const V *)(bp + p * ldbp + v * (L));                  \
             for (int r = 0; r < MR; r++) {                                                               \
                 const T ar = ap[p * MR + r];                                                             \
                 for (int v = 0; v < NV; v++) acc[r][v] = acc[r][v] + bv[v] * ar;                         \
@@ -99,10 +117,13 @@ static void *pack_buffer(void **buffer, size_t *size, size_t bytes) {
             const long nc = n - j0 < GEMM_NC ? n - j0 : GEMM_NC;                                         \
             for (long p0 = 0; p0 < k; p0 += GEMM_KC) {                                                   \
                 const long kc = k - p0 < GEMM_KC ? k - p0 : GEMM_KC;                                     \
-                /* B' (p0.., j0..) in strips of NR columns: strip s holds kc rows of NR. */              \
+                /* B' (p0.., j0..) in strips of NR columns: strip s holds kc rows of NR. With few    \
+                   rows of A, a full strip of an untransposed B is read where it lies instead. */        \
+                const int direct = !transB && m <= 4 * MR;                                               \
                 for (long s = 0; s * NR < nc; s++) {                                                     \
                     T *strip = bp + s * kc * NR;                                                         \
                     const long js = j0 + s * NR, w = nc - s * NR < NR ? nc - s * NR : NR;                \
+                    if (direct && w == NR) continue;                                                     \
                     if (transB) { /* row by row of B, scalar: vectorized, this would scatter */      \
                         for (long j = 0; j < NR; j++)                                                    \
                             _Pragma("clang loop vectorize(disable)")                                     \
@@ -126,8 +147,11 @@ static void *pack_buffer(void **buffer, size_t *size, size_t bytes) {
                     const long mr = m - q * MR < MR ? m - q * MR : MR;                                   \
                     for (long s = 0; s * NR < nc; s++) {                                                 \
                         const long nr = nc - s * NR < NR ? nc - s * NR : NR;                             \
-                        T##_tile_##SUFFIX(kc, ap + q * kc * MR, bp + s * kc * NR,                        \
-                                          c + q * MR * ldc + j0 + s * NR, ldc, mr, nr, first);           \
+                        const int here = direct && nr == NR;                                             \
+                        T##_tile_##SUFFIX(kc, ap + q * kc * MR,                                          \
+                                          here ? b + p0 * ldb + j0 + s * NR : bp + s * kc * NR,          \
+                                          here ? ldb : NR, c + q * MR * ldc + j0 + s * NR, ldc, mr, nr,  \
+                                          first);                                                        \
                     }                                                                                    \
                 }                                                                                        \
             }                                                                                            \
@@ -135,18 +159,18 @@ static void *pack_buffer(void **buffer, size_t *size, size_t bytes) {
     }
 
 /* The portable C: 4 lanes (SSE2 on x86-64, NEON on arm64). */
-DEFINE_GEMM_LEVEL(float, portable, , 4, 4, 2)
-DEFINE_GEMM_LEVEL(double, portable, , 2, 4, 2)
+DEFINE_GEMM_LEVEL(float, portable, , 4, GEMM_MRP, GEMM_NVP)
+DEFINE_GEMM_LEVEL(double, portable, , 2, GEMM_MRP, GEMM_NVP)
 /* AVX2 and AVX-512, each with a narrow tile for products with few columns (n <= 8: a
    wide tile would compute mostly padding). */
 #if CK_HAS_X86_PATHS
-DEFINE_GEMM_LEVEL(float, avx2, __attribute__((target("avx2"))), 8, 4, 2)
-DEFINE_GEMM_LEVEL(double, avx2, __attribute__((target("avx2"))), 4, 4, 2)
+DEFINE_GEMM_LEVEL(float, avx2, __attribute__((target("avx2"))), 8, GEMM_MR2, GEMM_NV2)
+DEFINE_GEMM_LEVEL(double, avx2, __attribute__((target("avx2"))), 4, GEMM_MR2, GEMM_NV2)
 DEFINE_GEMM_LEVEL(float, avx2_narrow, __attribute__((target("avx2"))), 8, 8, 1)
 DEFINE_GEMM_LEVEL(double, avx2_narrow, __attribute__((target("avx2"))), 4, 8, 2)
 #if CK_HAS_AVX512
-DEFINE_GEMM_LEVEL(float, avx512, __attribute__((target("avx512f"))), 16, GEMM_MR512, 2)
-DEFINE_GEMM_LEVEL(double, avx512, __attribute__((target("avx512f"))), 8, GEMM_MR512, 2)
+DEFINE_GEMM_LEVEL(float, avx512, __attribute__((target("avx512f"))), 16, GEMM_MR512, GEMM_NV512)
+DEFINE_GEMM_LEVEL(double, avx512, __attribute__((target("avx512f"))), 8, GEMM_MR512, GEMM_NV512)
 DEFINE_GEMM_LEVEL(float, avx512_narrow, __attribute__((target("avx512f"))), 8, 8, 1)
 DEFINE_GEMM_LEVEL(double, avx512_narrow, __attribute__((target("avx512f"))), 8, 8, 1)
 #endif

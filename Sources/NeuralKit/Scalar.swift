@@ -50,7 +50,7 @@ where Self.RawSignificand: FixedWidthInteger {
 }
 
 /// An exact product, on two threads when it is large (``FusedKernels/threads`` is 2 and
-/// it has at least 2²⁰ multiply-adds): the rows of C in two halves, or its columns when
+/// it has at least 2²² multiply-adds): the rows of C in two halves, or its columns when
 /// it has few rows. Every element is computed by one thread with the same operations in
 /// the same order, so the bits do not depend on the split. `part` computes the product
 /// for a block of C: (transposes as C flags, rows, columns, where A, B and C start).
@@ -61,7 +61,7 @@ private func exactProductParts<T>(
     _ part: (Int32, Int32, Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
 ) {
     let ta: Int32 = transposeA ? 1 : 0, tb: Int32 = transposeB ? 1 : 0
-    let large = FusedKernels.threads > 1 && m * n * k >= 1 << 20
+    let large = FusedKernels.threads > 1 && m * n * k >= 1 << 22
     if large && (m >= 32 || n >= 128) {
         let byRows = m >= 32
         let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
