@@ -104,7 +104,9 @@ int ck_cpu_level(void) {
     static int level = -1;
     if (level < 0) {
         const char *paths = getenv("NEURALKIT_CPU_PATHS");
-        level = paths && strcmp(paths, "off") == 0 ? CK_LEVEL_PORTABLE : ck_cpu_level_available();
+        level = ck_cpu_level_available();
+        if (paths && strcmp(paths, "off") == 0) level = CK_LEVEL_PORTABLE;
+        if (paths && strcmp(paths, "avx2") == 0 && level > CK_LEVEL_AVX2) level = CK_LEVEL_AVX2;
     }
     return level;
 }

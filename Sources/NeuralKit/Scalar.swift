@@ -49,9 +49,9 @@ where Self.RawSignificand: FixedWidthInteger {
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
-/// An exact product, on two threads when it is large (``FusedKernels/threads`` is 2 and
-/// it has at least 2²² multiply-adds): the rows of C in two halves, or its columns when
-/// it has few rows. Every element is computed by one thread with the same operations in
+/// An exact product, on two threads when it is large (``FusedKernels/threads`` is 2 and it
+/// has at least 2²² multiply-adds): the rows of C in two halves, or its columns when it has
+/// fewer than 32 rows. Every element is computed by one thread with the same operations in
 /// the same order, so the bits do not depend on the split. `part` computes the product
 /// for a block of C: (transposes as C flags, rows, columns, where A, B and C start).
 @inline(__always)
@@ -61,26 +61,24 @@ private func exactProductParts<T>(
     _ part: (Int32, Int32, Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
 ) {
     let ta: Int32 = transposeA ? 1 : 0, tb: Int32 = transposeB ? 1 : 0
-    let large = FusedKernels.threads > 1 && m * n * k >= 1 << 22
-    if large && (m >= 32 || n >= 128) {
-        let byRows = m >= 32
-        let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
-        withoutActuallyEscaping(part) { part in
-            let call = UncheckedSendable(part)
-            DispatchQueue.concurrentPerform(iterations: 2) { half in
-                if byRows {
-                    let rows = (m * half / 2)..<(m * (half + 1) / 2)
-                    call.value(ta, tb, rows.count, n, pa.value + rows.lowerBound * (transposeA ? 1 : lda), pb.value,
-                               pc.value + rows.lowerBound * ldc)
-                } else {
-                    let columns = (n * half / 2)..<(n * (half + 1) / 2)
-                    call.value(ta, tb, m, columns.count, pa.value,
-                               pb.value + columns.lowerBound * (transposeB ? ldb : 1), pc.value + columns.lowerBound)
-                }
+    guard FusedKernels.threads > 1 && m * n * k >= 1 << 22 && (m >= 32 || n >= 128) else {
+        return part(ta, tb, m, n, a, b, c)
+    }
+    let byRows = m >= 32
+    let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+    withoutActuallyEscaping(part) { part in
+        let call = UncheckedSendable(part)
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            if byRows {
+                let rows = (m * half / 2)..<(m * (half + 1) / 2)
+                call.value(ta, tb, rows.count, n, pa.value + rows.lowerBound * (transposeA ? 1 : lda), pb.value,
+                           pc.value + rows.lowerBound * ldc)
+            } else {
+                let columns = (n * half / 2)..<(n * (half + 1) / 2)
+                call.value(ta, tb, m, columns.count, pa.value, pb.value + columns.lowerBound * (transposeB ? ldb : 1),
+                           pc.value + columns.lowerBound)
             }
         }
-    } else {
-        part(ta, tb, m, n, a, b, c)
     }
 }
 

@@ -6,9 +6,9 @@
 #define CK_LEVEL_AVX2 1
 #define CK_LEVEL_AVX512 2
 
-/* The level this process uses: the best this CPU and this build have, or
-   CK_LEVEL_PORTABLE when the environment variable NEURALKIT_CPU_PATHS is "off" (read
-   once, at the first call). */
+/* The level this process uses: the best this CPU and this build have; at most AVX2 when
+   the environment variable NEURALKIT_CPU_PATHS is "avx2", CK_LEVEL_PORTABLE when it is
+   "off" (read once, at the first call). */
 int ck_cpu_level(void);
 
 /* The best level this CPU and this build have, whatever the environment says. */
