@@ -101,8 +101,8 @@ struct Chapter04: ParsableCommand {
         let trainSeconds = (clock.now - trainStart).seconds - evaluationSeconds
         results.trainSeconds = trainSeconds
         results.wordsPerSecond = Double(trainWindows.count * epochs) / trainSeconds
-        results.validPerplexity = exp(meanCrossEntropy(model, validWindows))
-        results.testPerplexity = exp(meanCrossEntropy(model, testWindows))
+        results.validPerplexity = ExactMath.exp(meanCrossEntropy(model, validWindows))
+        results.testPerplexity = ExactMath.exp(meanCrossEntropy(model, testWindows))
 
         /*: ## Beside the n-gram models
 
@@ -157,7 +157,7 @@ enum Chapter04Training {
             let validCrossEntropy = meanCrossEntropy(model, validWindows)
             evaluationSeconds += (clock.now - evaluationStart).seconds
             say(String(format: "epoch %d  train loss J = %.3f (exp J = %.1f)  valid perplexity %.1f  %.0f s training  %.0f words/s",
-                       epoch, loss, exp(loss), exp(validCrossEntropy), seconds,
+                       epoch, loss, ExactMath.exp(loss), ExactMath.exp(validCrossEntropy), seconds,
                        Double(trainWindows.count * epoch) / seconds))
         }
         return evaluationSeconds

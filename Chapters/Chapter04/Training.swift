@@ -63,7 +63,7 @@ func train(
             parameters.zeroGradients()
             total += value * Double(batch.count)
             progress.update(step + 1, status: String(format: "loss %.3f  ppl %.0f", total / Double((step + 1) * settings.batchSize),
-                                                    exp(total / Double((step + 1) * settings.batchSize))))
+                                                    ExactMath.exp(total / Double((step + 1) * settings.batchSize))))
         }
         progress.finish()
         try afterEpoch(epoch, total / Double(windows.count))

@@ -193,8 +193,8 @@ struct Chapter05: ParsableCommand {
         */
         let validNLL = model.negativeLogLikelihood(of: validStream)
         let testNLL = model.negativeLogLikelihood(of: testStream)
-        results.validPerplexity = exp(validNLL.total / Double(validNLL.count))
-        results.testPerplexity = exp(testNLL.total / Double(testNLL.count))
+        results.validPerplexity = ExactMath.exp(validNLL.total / Double(validNLL.count))
+        results.testPerplexity = ExactMath.exp(testNLL.total / Double(testNLL.count))
         let direct = productPerplexity(model, stream: testStream, limit: options.dataDir == nil ? nil : 5_000)
         let j = firstTokensJ(model, stream: testStream, count: direct.count)
         say("\n## Perplexity = exp(J), on the first \(direct.count) test tokens (read from the start, one column)")

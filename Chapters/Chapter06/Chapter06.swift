@@ -122,7 +122,7 @@ struct Chapter06: ParsableCommand {
             let distances = norms.indices.map { Double(norms.count - 1 - $0) }
             series.append(.init(String(format: "σ = %.1f: measured", sigma), Array(zip(distances, norms)).reversed()))
             series.append(.init(String(format: "σ = %.1f: bound", sigma),
-                                distances.reversed().map { ($0, norms.last! * Foundation.pow(bound, $0)) }))
+                                distances.reversed().map { ($0, norms.last! * ExactMath.exp($0 * ExactMath.log(bound))) }))
             columns.append(norms)
         }
         say("  | T − k | σ = 0.8 | σ = 1.2 |")

@@ -106,11 +106,11 @@ struct SmallRNN {
 /// Least-squares slope of log ‖g‖ against the distance T − k, as a per-step factor:
 /// the measured rate r in ‖∂J(T)/∂h(k)‖ ≈ C · r^(T−k).
 func geometricRate(_ norms: [Double]) -> Double {
-    let points = norms.reversed().enumerated().map { (Double($0.offset), Foundation.log($0.element)) }
+    let points = norms.reversed().enumerated().map { (Double($0.offset), ExactMath.log($0.element)) }
     let n = Double(points.count)
     let mx = points.reduce(0) { $0 + $1.0 } / n, my = points.reduce(0) { $0 + $1.1 } / n
     let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }, sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
-    return Foundation.exp(sxy / sxx)
+    return ExactMath.exp(sxy / sxx)
 }
 
 /// A stack of `depth` layers h(l) = tanh(W(l) h(l−1)), or with an identity (skip)

@@ -61,7 +61,7 @@ extension RecurrentLanguageModel where Scalar == Float {
                 recent += loss
                 recentCount += 1
                 if window % stretch == 0 {
-                    history.trainCurve.append((Double(epoch - 1) + Double(window) / Double(windowsPerEpoch), exp(recent / Double(recentCount))))
+                    history.trainCurve.append((Double(epoch - 1) + Double(window) / Double(windowsPerEpoch), ExactMath.exp(recent / Double(recentCount))))
                     recent = 0
                     recentCount = 0
                 }
@@ -69,13 +69,13 @@ extension RecurrentLanguageModel where Scalar == Float {
             history.trainSeconds += report.seconds
             history.words += report.words
             let validPerplexity = model.perplexity(of: valid)
-            history.epochs.append(EpochRecord(epoch: epoch, trainPerplexity: exp(report.meanLoss), validPerplexity: validPerplexity,
+            history.epochs.append(EpochRecord(epoch: epoch, trainPerplexity: ExactMath.exp(report.meanLoss), validPerplexity: validPerplexity,
                                               testPerplexity: test.map { model.perplexity(of: $0) },
                                               learningRate: learningRate, wordsPerSecond: report.wordsPerSecond))
             if !quiet {
                 say(String(format: "epoch %d  lr %g  train J = %.3f (exp J = %.1f)  valid perplexity %.1f  %.1f s  %.0f words/s  "
                            + "clipped %d of %d windows (largest norm %.2f)",
-                           epoch, Double(learningRate), report.meanLoss, exp(report.meanLoss), validPerplexity, report.seconds,
+                           epoch, Double(learningRate), report.meanLoss, ExactMath.exp(report.meanLoss), validPerplexity, report.seconds,
                            report.wordsPerSecond, report.clippedWindows, report.windows, report.largestNorm))
             }
             let improved = validPerplexity < best

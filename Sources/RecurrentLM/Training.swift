@@ -114,7 +114,7 @@ extension RecurrentLanguageModel where Scalar == Float {
             let seconds = (clock.now - start).seconds
             progress.update(index + 1, status: String(
                 format: "loss %.3f  ppl %.1f  %.0f words/s", totalLoss / Double(report.words),
-                exp(totalLoss / Double(report.words)), Double(report.words) / max(seconds, 1e-9)))
+                ExactMath.exp(totalLoss / Double(report.words)), Double(report.words) / max(seconds, 1e-9)))
         }
         progress.finish()
         report.seconds = (clock.now - start).seconds
@@ -146,7 +146,7 @@ extension RecurrentLanguageModel {
     /// Perplexity of the stream: exp(mean cross-entropy).
     public func perplexity(of stream: TokenStream, batchSize: Int = 10) -> Double {
         let (total, count) = negativeLogLikelihood(of: stream, batchSize: batchSize)
-        return exp(total / Double(max(count, 1)))
+        return ExactMath.exp(total / Double(max(count, 1)))
     }
 
     /// Reads `prompt` (at least one id), then samples `count` more words one at a time
@@ -167,7 +167,9 @@ extension RecurrentLanguageModel {
             state = final.map { $0.map(\.value) }
             let last = outputs.value.row(outputs.value.rows - 1)
             let p = distribution(after: Tensor(shape: [1, last.count], scalars: last)).scalars
-            let weights = p.map { Foundation.pow(Double($0), 1 / temperature) }
+            // p^(1/T) as exp(ln p / T) with NeuralKit's own exp and log: the same draws on
+            // every machine (the C library's pow may differ in the last bit).
+            let weights = p.map { ExactMath.exp(ExactMath.log(Double($0)) / temperature) }
             let next = generator.categorical(weights)
             sampled.append(next)
             if stopAt.contains(next) { break }
