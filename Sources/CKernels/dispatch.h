@@ -22,4 +22,13 @@
 #define CK_IF_AVX512(code)
 #endif
 
+/* Calls NAME##_avx512, NAME##_avx2 or NAME##_portable with ARGS (a parenthesized
+   argument list): the widest that `level` allows and this build has. */
+#define CK_DISPATCH(level, NAME, ARGS)                                                       \
+    do {                                                                                     \
+        if (CK_HAS_AVX512 && (level) >= CK_LEVEL_AVX512) { CK_IF_AVX512(NAME##_avx512 ARGS; break;) } \
+        if (CK_HAS_X86_PATHS && (level) >= CK_LEVEL_AVX2) { CK_IF_X86(NAME##_avx2 ARGS; break;) }     \
+        NAME##_portable ARGS;                                                                \
+    } while (0)
+
 #endif

@@ -40,14 +40,7 @@ DEFINE_ADAM(double, sqrt, avx512, __attribute__((target("avx512f"))))
 #define DEFINE_ADAM_ENTRY(T, NAME)                                                                      \
     void NAME##_level(int level, T *theta, const T *g, T *m, T *v, long n, T b1, T b2, T c1, T rc2,     \
                       T eta, T eps) {                                                                   \
-        (void)level;                                                                                    \
-        if (CK_HAS_AVX512 && level >= CK_LEVEL_AVX512) {                                                \
-            CK_IF_AVX512(adam_##T##_avx512(theta, g, m, v, n, b1, b2, c1, rc2, eta, eps); return;)      \
-        }                                                                                               \
-        if (CK_HAS_X86_PATHS && level >= CK_LEVEL_AVX2) {                                               \
-            CK_IF_X86(adam_##T##_avx2(theta, g, m, v, n, b1, b2, c1, rc2, eta, eps); return;)           \
-        }                                                                                               \
-        adam_##T##_portable(theta, g, m, v, n, b1, b2, c1, rc2, eta, eps);                              \
+        CK_DISPATCH(level, adam_##T, (theta, g, m, v, n, b1, b2, c1, rc2, eta, eps));                   \
     }                                                                                                   \
     void NAME(T *theta, const T *g, T *m, T *v, long n, T b1, T b2, T c1, T rc2, T eta, T eps) {        \
         NAME##_level(ck_cpu_level(), theta, g, m, v, n, b1, b2, c1, rc2, eta, eps);                     \
@@ -77,12 +70,7 @@ DEFINE_MAPS(avx512, __attribute__((target("avx512f"))))
 #endif
 
 #define DEFINE_MAP_ENTRY(NAME)                                                                          \
-    void ck_##NAME##_float_level(int level, float *x, long n) {                                         \
-        (void)level;                                                                                    \
-        if (CK_HAS_AVX512 && level >= CK_LEVEL_AVX512) { CK_IF_AVX512(NAME##_avx512(x, n); return;) }   \
-        if (CK_HAS_X86_PATHS && level >= CK_LEVEL_AVX2) { CK_IF_X86(NAME##_avx2(x, n); return;) }       \
-        NAME##_portable(x, n);                                                                          \
-    }                                                                                                   \
+    void ck_##NAME##_float_level(int level, float *x, long n) { CK_DISPATCH(level, NAME, (x, n)); }     \
     void ck_##NAME##_float(float *x, long n) { ck_##NAME##_float_level(ck_cpu_level(), x, n); }
 
 DEFINE_MAP_ENTRY(exp)

@@ -22,8 +22,9 @@
    A'(i,p) = a[i*sai + p*sap] (a transpose is a swap of strides); B'(p,j) = b[p*ldb + j],
    or b[j*ldb + p] when B is transposed.
 
-   The layout is the usual one of fast GEMMs: B' is packed in strips of NR columns and A'
-   in blocks of MR rows (zero-padded), p runs in chunks of GEMM_KC, and a micro-kernel
+   The layout is the usual one of fast GEMMs: p runs in chunks of GEMM_KC (C holds the
+   partial sums between chunks), A' is packed in blocks of MR rows once per chunk and B'
+   in strips of NR columns per panel (both zero-padded), and a micro-kernel
    keeps an MR x NR tile of C in vector registers while p runs through the chunk:
    tile <- tile + a(p) * b(p), one multiply and one add per element per p. The vectors run
    across the columns of C, so a lane does what scalar code would; MR, NR and the vector
@@ -113,49 +114,49 @@ static void *pack_buffer(void **buffer, size_t *size, size_t bytes) {
         const long m_padded = (m + MR - 1) / MR * MR;                                                    \
         T *bp = (T *)pack_buffer(&pack_b, &pack_b_size, sizeof(T) * (size_t)(kc_max * nc_max));         \
         T *ap = (T *)pack_buffer(&pack_a, &pack_a_size, sizeof(T) * (size_t)(kc_max * m_padded));       \
-        for (long j0 = 0; j0 < n; j0 += GEMM_NC) {                                                       \
-            const long nc = n - j0 < GEMM_NC ? n - j0 : GEMM_NC;                                         \
-            for (long p0 = 0; p0 < k; p0 += GEMM_KC) {                                                   \
-                const long kc = k - p0 < GEMM_KC ? k - p0 : GEMM_KC;                                     \
-                /* B' (p0.., j0..) in strips of NR columns: strip s holds kc rows of NR. With few    \
-                   rows of A, a full strip of an untransposed B is read where it lies instead. */        \
-                const int direct = !transB && m <= 4 * MR;                                               \
-                for (long s = 0; s * NR < nc; s++) {                                                     \
-                    T *strip = bp + s * kc * NR;                                                         \
-                    const long js = j0 + s * NR, w = nc - s * NR < NR ? nc - s * NR : NR;                \
-                    if (direct && w == NR) continue;                                                     \
-                    if (transB) { /* row by row of B, scalar: vectorized, this would scatter */      \
-                        for (long j = 0; j < NR; j++)                                                    \
-                            _Pragma("clang loop vectorize(disable)")                                     \
-                            for (long p = 0; p < kc; p++)                                                \
-                                strip[p * NR + j] = j < w ? b[(js + j) * ldb + p0 + p] : 0;              \
-                    } else {                                                                             \
-                        for (long p = 0; p < kc; p++)                                                    \
-                            for (long j = 0; j < NR; j++)                                                \
-                                strip[p * NR + j] = j < w ? b[(p0 + p) * ldb + js + j] : 0;              \
-                    }                                                                                    \
-                }                                                                                        \
-                /* A' (.., p0..) in blocks of MR rows: block q holds kc columns of MR. */                \
-                for (long q = 0; q * MR < m; q++)                                                        \
-                    for (long p = 0; p < kc; p++)                                                        \
-                        for (long r = 0; r < MR; r++) {                                                  \
-                            const long i = q * MR + r;                                                   \
-                            ap[q * kc * MR + p * MR + r] = i < m ? a[i * sai + (p0 + p) * sap] : 0;      \
-                        }                                                                                \
-                const int first = p0 == 0 && !accumulate;                                                \
-                for (long q = 0; q * MR < m; q++) {                                                      \
-                    const long mr = m - q * MR < MR ? m - q * MR : MR;                                   \
-                    for (long s = 0; s * NR < nc; s++) {                                                 \
-                        const long nr = nc - s * NR < NR ? nc - s * NR : NR;                             \
-                        const int here = direct && nr == NR;                                             \
-                        T##_tile_##SUFFIX(kc, ap + q * kc * MR,                                          \
-                                          here ? b + p0 * ldb + j0 + s * NR : bp + s * kc * NR,          \
-                                          here ? ldb : NR, c + q * MR * ldc + j0 + s * NR, ldc, mr, nr,  \
-                                          first);                                                        \
-                    }                                                                                    \
-                }                                                                                        \
-            }                                                                                            \
-        }                                                                                                \
+        /* With few rows of A, a full strip of an untransposed B is read where it lies. */              \
+        const int direct = !transB && m <= 4 * MR;                                                      \
+        for (long p0 = 0; p0 < k; p0 += GEMM_KC) {                                                      \
+            const long kc = k - p0 < GEMM_KC ? k - p0 : GEMM_KC;                                        \
+            const int first = p0 == 0 && !accumulate;                                                   \
+            /* A' (.., p0..) in blocks of MR rows, once per chunk: block q holds kc columns of MR. */   \
+            for (long q = 0; q * MR < m; q++)                                                           \
+                for (long p = 0; p < kc; p++)                                                           \
+                    for (long r = 0; r < MR; r++) {                                                     \
+                        const long i = q * MR + r;                                                      \
+                        ap[q * kc * MR + p * MR + r] = i < m ? a[i * sai + (p0 + p) * sap] : 0;         \
+                    }                                                                                   \
+            for (long j0 = 0; j0 < n; j0 += GEMM_NC) {                                                  \
+                const long nc = n - j0 < GEMM_NC ? n - j0 : GEMM_NC;                                    \
+                /* B' (p0.., j0..) in strips of NR columns: strip s holds kc rows of NR. */             \
+                for (long s = 0; s * NR < nc; s++) {                                                    \
+                    T *strip = bp + s * kc * NR;                                                        \
+                    const long js = j0 + s * NR, w = nc - s * NR < NR ? nc - s * NR : NR;               \
+                    if (direct && w == NR) continue;                                                    \
+                    if (transB) { /* row by row of B, scalar: vectorized, this would scatter */         \
+                        for (long j = 0; j < NR; j++)                                                   \
+                            _Pragma("clang loop vectorize(disable)")                                    \
+                            for (long p = 0; p < kc; p++)                                               \
+                                strip[p * NR + j] = j < w ? b[(js + j) * ldb + p0 + p] : 0;             \
+                    } else {                                                                            \
+                        for (long p = 0; p < kc; p++)                                                   \
+                            for (long j = 0; j < NR; j++)                                               \
+                                strip[p * NR + j] = j < w ? b[(p0 + p) * ldb + js + j] : 0;             \
+                    }                                                                                   \
+                }                                                                                       \
+                for (long q = 0; q * MR < m; q++) {                                                     \
+                    const long mr = m - q * MR < MR ? m - q * MR : MR;                                  \
+                    for (long s = 0; s * NR < nc; s++) {                                                \
+                        const long nr = nc - s * NR < NR ? nc - s * NR : NR;                            \
+                        const int here = direct && nr == NR;                                            \
+                        T##_tile_##SUFFIX(kc, ap + q * kc * MR,                                         \
+                                          here ? b + p0 * ldb + j0 + s * NR : bp + s * kc * NR,         \
+                                          here ? ldb : NR, c + q * MR * ldc + j0 + s * NR, ldc, mr, nr, \
+                                          first);                                                       \
+                    }                                                                                   \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
     }
 
 /* The portable C: 4 lanes (SSE2 on x86-64, NEON on arm64). */
@@ -216,26 +217,36 @@ DEFINE_GEMM_LEVEL(double, avx512_narrow, __attribute__((target("avx512f"))), 8, 
 DEFINE_GEMM_FEW_ROWS(float)
 DEFINE_GEMM_FEW_ROWS(double)
 
+/* Each level's product: the narrow tile for few columns where the level has one. */
+#define DEFINE_GEMM_PICK(T)                                                                           \
+    static void T##_gemm_pick_portable(long m, long n, long k, const T *a, long sai, long sap,        \
+                                       const T *b, long ldb, int transB, T *c, long ldc, int acc) {   \
+        T##_gemm_portable(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, acc);                         \
+    }                                                                                                 \
+    CK_IF_X86(static void T##_gemm_pick_avx2(long m, long n, long k, const T *a, long sai, long sap,  \
+                                             const T *b, long ldb, int transB, T *c, long ldc,        \
+                                             int acc) {                                               \
+        if (n <= 8) T##_gemm_avx2_narrow(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, acc);          \
+        else T##_gemm_avx2(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, acc);                        \
+    })                                                                                                \
+    CK_IF_AVX512(static void T##_gemm_pick_avx512(long m, long n, long k, const T *a, long sai,       \
+                                                  long sap, const T *b, long ldb, int transB, T *c,   \
+                                                  long ldc, int acc) {                                \
+        if (n <= 8) T##_gemm_avx512_narrow(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, acc);        \
+        else T##_gemm_avx512(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, acc);                      \
+    })
+
+DEFINE_GEMM_PICK(float)
+DEFINE_GEMM_PICK(double)
+
 #define DEFINE_GEMM_ENTRY(T, NAME)                                                                    \
     static void T##_gemm_dispatch(int level, long m, long n, long k, const T *a, long sai, long sap,  \
                                   const T *b, long ldb, int transB, T *c, long ldc, int accumulate) { \
-        (void)level;                                                                                  \
         if (transB && m < 4) {                                                                        \
             T##_gemm_few_rows_bt(m, n, k, a, sai, sap, b, ldb, c, ldc, accumulate);                   \
             return;                                                                                   \
         }                                                                                             \
-        if (CK_HAS_AVX512 && level >= CK_LEVEL_AVX512) {                                              \
-            CK_IF_AVX512(if (n <= 8) T##_gemm_avx512_narrow(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, \
-                                                            accumulate);                              \
-                         else T##_gemm_avx512(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate); \
-                         return;)                                                                     \
-        }                                                                                             \
-        if (CK_HAS_X86_PATHS && level >= CK_LEVEL_AVX2) {                                             \
-            CK_IF_X86(if (n <= 8) T##_gemm_avx2_narrow(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate); \
-                      else T##_gemm_avx2(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate);  \
-                      return;)                                                                        \
-        }                                                                                             \
-        T##_gemm_portable(m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate);                  \
+        CK_DISPATCH(level, T##_gemm_pick, (m, n, k, a, sai, sap, b, ldb, transB, c, ldc, accumulate)); \
     }                                                                                                 \
     void NAME##_level(int level, int transA, int transB, long m, long n, long k, T alpha,            \
                       const T *a, long lda, const T *b, long ldb, T beta, T *c, long ldc) {           \
@@ -351,14 +362,7 @@ __attribute__((target("avx512f"))) static void shifted_exact_avx512(float *x, co
 
 void ck_shifted_exponentials_exact_level(int level, float *x, const float *bias, long n, float *largest,
                                          float *total) {
-    (void)level;
-    if (CK_HAS_AVX512 && level >= CK_LEVEL_AVX512) {
-        CK_IF_AVX512(shifted_exact_avx512(x, bias, n, largest, total); return;)
-    }
-    if (CK_HAS_X86_PATHS && level >= CK_LEVEL_AVX2) {
-        CK_IF_X86(shifted_exact_avx2(x, bias, n, largest, total); return;)
-    }
-    shifted_exact_portable(x, bias, n, largest, total);
+    CK_DISPATCH(level, shifted_exact, (x, bias, n, largest, total));
 }
 
 void ck_shifted_exponentials_exact(float *x, const float *bias, long n, float *largest, float *total) {

@@ -79,7 +79,7 @@ public enum ExactMath {
             t = 1
         } else if a < 0.55 {
             let u = 2 * a
-            var p = 1.0 / 51_090_942_171_709_440_000  // 1/21!
+            var p = inverseFactorials[21]
             var n = 20.0
             while n >= 2 { p = p * u + inverseFactorials[Int(n)]; n -= 1 }
             let em1 = u * (p * u + 1)  // e^u − 1
@@ -99,7 +99,6 @@ public enum ExactMath {
         }
     }()
 
-
     /// cos(2π u), for the Box–Muller transform: u in quarter turns q = 4u, the nearest
     /// quarter k, and the rest f = q − k (exact) as the angle a = f π/2 in [−π/4, π/4];
     /// sin a and cos a by their Taylor series to degree 17 and 18.
@@ -108,8 +107,7 @@ public enum ExactMath {
         let k = q.rounded(.toNearestOrEven)
         let a = (q - k) * (Double.pi / 2)
         let z = a * a
-        var c = 1.0 / 6_402_373_705_728_000  // 1/18!
-        var s = 1.0 / 355_687_428_096_000  // 1/17!
+        var c = inverseFactorials[18], s = inverseFactorials[17]
         var n = 16.0
         while n >= 2 {
             c = -c * z + inverseFactorials[Int(n)]  // 1/16!, …, 1/2!, alternating

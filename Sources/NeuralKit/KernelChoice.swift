@@ -16,8 +16,8 @@ import CKernels
 ///   (equally good) trajectories. What the chapters use with `--data-dir`.
 ///
 /// `NEURALKIT_CPU_PATHS=off` in the environment makes every C kernel take its portable
-/// path (the narrowest vectors), which is how CI checks that exact results do not depend
-/// on the CPU.
+/// path (the narrowest vectors), `=avx2` caps them at AVX2; that is how CI checks that
+/// exact results do not depend on the CPU.
 public enum Kernels {
     public enum Choice: String, CaseIterable, Sendable {
         case exact, fast

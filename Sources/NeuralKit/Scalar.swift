@@ -49,11 +49,12 @@ where Self.RawSignificand: FixedWidthInteger {
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
-/// An exact product, on two threads when it is large (``FusedKernels/threads`` is 2 and it
-/// has at least 2²² multiply-adds): the rows of C in two halves, or its columns when it has
-/// fewer than 32 rows. Every element is computed by one thread with the same operations in
-/// the same order, so the bits do not depend on the split. `part` computes the product
-/// for a block of C: (transposes as C flags, rows, columns, where A, B and C start).
+/// An exact product, in two parts on two threads when it is large (at least 2²²
+/// multiply-adds; ``forEachRowChunk`` splits it): the rows of C in two halves, or its
+/// columns when it has fewer than 32 rows. Every element is computed by one call with the
+/// same operations in the same order, so the bits do not depend on the split. `part`
+/// computes the product for a block of C: (transposes as C flags, rows, columns, where A,
+/// B and C start).
 @inline(__always)
 private func exactProductParts<T>(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -61,23 +62,13 @@ private func exactProductParts<T>(
     _ part: (Int32, Int32, Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
 ) {
     let ta: Int32 = transposeA ? 1 : 0, tb: Int32 = transposeB ? 1 : 0
-    guard FusedKernels.threads > 1 && m * n * k >= 1 << 22 && (m >= 32 || n >= 128) else {
-        return part(ta, tb, m, n, a, b, c)
-    }
-    let byRows = m >= 32
-    let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
-    withoutActuallyEscaping(part) { part in
-        let call = UncheckedSendable(part)
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
-            if byRows {
-                let rows = (m * half / 2)..<(m * (half + 1) / 2)
-                call.value(ta, tb, rows.count, n, pa.value + rows.lowerBound * (transposeA ? 1 : lda), pb.value,
-                           pc.value + rows.lowerBound * ldc)
-            } else {
-                let columns = (n * half / 2)..<(n * (half + 1) / 2)
-                call.value(ta, tb, m, columns.count, pa.value, pb.value + columns.lowerBound * (transposeB ? ldb : 1),
-                           pc.value + columns.lowerBound)
-            }
+    let byRows = m >= 32, splittable = byRows || n >= 128
+    // forEachRowChunk splits from 2¹⁸ units of work: m·n·k / 16 puts the line at 2²².
+    forEachRowChunk(byRows ? m : n, work: splittable ? m * n * k >> 4 : 0) { _, range in
+        if byRows {
+            part(ta, tb, range.count, n, a + range.lowerBound * (transposeA ? 1 : lda), b, c + range.lowerBound * ldc)
+        } else {
+            part(ta, tb, m, range.count, a, b + range.lowerBound * (transposeB ? ldb : 1), c + range.lowerBound)
         }
     }
 }
@@ -96,8 +87,9 @@ extension Float: TensorScalar {
 
     /// exp over a buffer, by ``fastExp(_:)`` (no branch, no trapping conversion), run in C
     /// (`ck_exp_float`, the same arithmetic) so that the loop gets the CPU's widest vectors
-    /// (Swift is compiled for the baseline CPU): Cody–Waite range reduction x = n ln 2 + r with |r| ≤ ln 2 / 2 (n is
-    /// rounded by adding 1.5·2²³, which also leaves n in the low bits), Cephes' degree-6
+    /// (Swift is compiled for the baseline CPU): Cody–Waite range reduction x = n ln 2 + r
+    /// with |r| ≤ ln 2 / 2 (n is rounded by adding 1.5·2²³, which also leaves n in the low
+    /// bits), Cephes' degree-6
     /// polynomial for e^r, and 2ⁿ written straight into the exponent bits. Relative error
     /// within 2e-7 (about 2 ulp). Inputs are clamped to [−87.3, 88], so results below
     /// 1e-38 come out as about 1e-38 and above 1.6e38 as about 1.6e38; NaN stays NaN (so a
@@ -154,8 +146,6 @@ extension Float: TensorScalar {
 }
 
 extension Float {
-    // (In this file, beside the loops that use it: a debug build compiles file by file,
-    // and only a function in the same file can be inlined and vectorized.)
     /// tanh of one element: Cephes' odd polynomial below |x| = 0.625, where
     /// 1 − 2/(e^(2|x|) + 1) would lose digits to cancellation, and that formula above,
     /// with the sign put back. Branch-free, so loops over it vectorize.
@@ -172,9 +162,7 @@ extension Float {
         let signedLarge = v < 0 ? -large : large
         return a < 0.625 ? small : signedLarge
     }
-}
 
-extension Float {
     public static func adamUpdate(
         theta: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, first: UnsafeMutablePointer<Float>,
         second: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, inverseCorrection1: Float,
