@@ -46,6 +46,17 @@ struct Chapter01: ParsableCommand {
     @Option(help: "Words and suffixes seen fewer times than this in CoNLL-2003 train share the <unk> vector.")
     var minimumCount = 2
 
+    func validate() throws {
+        try OptionCheck.atLeast(1, epochs, "--epochs")
+        try OptionCheck.atLeast(1, hidden, "--hidden")
+        try OptionCheck.positive(learningRate, "--learning-rate")
+        try OptionCheck.dropout(dropout, "--dropout")
+        try OptionCheck.dropout(wordDropout, "--word-dropout")
+        try OptionCheck.atLeast(1, minimumCount, "--minimum-count")
+        // W is H × (5 words × at most a few hundred features each), U is 9 × H
+        try OptionCheck.fitsInMemory(scalars: Double(hidden) * 5 * 300, what: "The window classifier", options: "--hidden")
+    }
+
     func run() throws {
         // Mini-batch products are small: extra BLAS threads mostly spin (measured: 2
         // threads were slower than 1 here), and one thread keeps results identical everywhere.

@@ -57,6 +57,20 @@ struct Chapter02: ParsableCommand {
     @Option(help: "Train on every labelled phrase of the training trees (as Iyyer et al. do), or on whole sentences only.")
     var trainOn: TrainingUnits = .phrases
 
+    func validate() throws {
+        try OptionCheck.atLeast(1, epochs, "--epochs")
+        try OptionCheck.atLeast(1, embedding, "--embedding")
+        try OptionCheck.atLeast(1, hidden, "--hidden")
+        try OptionCheck.atLeast(1, layers, "--layers")
+        try OptionCheck.dropout(wordDropout, "--word-dropout")
+        try OptionCheck.positive(learningRate, "--learning-rate")
+        try OptionCheck.atLeast(1, batchSize, "--batch-size")
+        // E (|V| × d, the treebank's |V| is about 17,000), the first layer H × d, the others H × H
+        let (d, h) = (Double(embedding), Double(hidden))
+        try OptionCheck.fitsInMemory(scalars: 17_000 * d + h * d + Double(layers - 1) * h * h + 5 * h,
+                                     what: "The Deep Averaging Network", options: "--embedding, --hidden or --layers")
+    }
+
     func run() throws {
         BLAS.threads = 1
         let clock = ContinuousClock(), start = clock.now

@@ -36,6 +36,19 @@ struct Chapter03: ParsableCommand {
     @Option(help: "The highest n-gram order.")
     var order = 5
 
+    @Flag(inversion: .prefixedNo, help: """
+        Where the training text is too small to estimate an order's Kneser-Ney discounts, use KenLM's fixed \
+        fallback discounts 0.5, 1, 1.5 for that order (as lmplz --discount_fallback) instead of stopping \
+        (default: on for the bundled sample, off with --data-dir).
+        """)
+    var discountFallback: Bool?
+
+    func validate() throws {
+        // The walk-through is about trigrams (so at least 3); keys pack the n words in 128
+        // bits (NGramCounts), so a 10,000-word vocabulary allows at most 9.
+        try OptionCheck.within(3...9, order, "--order")
+    }
+
     func run() throws {
         let clock = ContinuousClock()
         let start = clock.now
@@ -50,6 +63,7 @@ struct Chapter03: ParsableCommand {
         say("train \(train.sentences.count) sentences, \(train.predictedTokenCount) predicted tokens "
             + "(words + one </s> per sentence); vocabulary \(train.vocabulary.count - 2) words + <s>, </s>; "
             + "test \(test.predictedTokenCount) predicted tokens")
+        splits.notes.forEach(say)
 
         /*: ## Counting, and how long it takes
 
@@ -58,20 +72,38 @@ struct Chapter03: ParsableCommand {
          counts. (The slides promise a trigram model over 1.7 million words "in a few
          seconds on a laptop".)
         */
+        guard order <= NGramCounts.maximumOrder(vocabularySize: train.vocabulary.count) else {
+            throw ValidationError("--order \(order): with \(train.vocabulary.count) ids an n-gram of more than "
+                                  + "\(NGramCounts.maximumOrder(vocabularySize: train.vocabulary.count)) words does not fit one 128-bit key")
+        }
         let estimateStart = clock.now
         let counts = NGramCounts(train, order: order)
-        let kneserNey = KneserNeyModel(counts)
+        // The bundled sample is small and made up: its counts of counts give some
+        // discounts outside their range, so it falls back unless told not to.
+        let fallback = discountFallback ?? (options.dataDir == nil) ? DiscountFallback.kenLM : nil
+        let kneserNey = try KneserNeyModel(counts, fallback: fallback)
         let estimateSeconds = (clock.now - estimateStart).seconds
+        // Every order's model, checked now: discounts that cannot be estimated stop the run
+        // here, before the tables.
+        var kneserNeyByOrder = [order: kneserNey]
+        for n in 2..<order { kneserNeyByOrder[n] = try KneserNeyModel(counts, order: n, fallback: fallback) }
+        let fellBack = Set(kneserNeyByOrder.values.flatMap(\.fallbackOrders)).sorted()
+        if !fellBack.isEmpty {
+            say("Note: this text is too small to estimate the Kneser-Ney discounts of its "
+                + fellBack.map { "\($0)-grams" }.joined(separator: " and ")
+                + " (Chen and Goodman's estimates fall outside [0, j]); KenLM's fallback discounts 0.5, 1, 1.5 are used there.")
+        }
         say(String(format: "\nCounted %@ and estimated the Kneser-Ney %d-gram model in %.2f s.",
                    (1...order).map { "\(counts.distinct(order: $0)) \($0)-grams" }.joined(separator: ", "),
                    order, estimateSeconds))
         results.trainSeconds = estimateSeconds
 
-        sparsity(counts: counts, test: test)
-        nextWords(counts: counts, kneserNey: kneserNey, corpus: train)
-        generate(kneserNey: KneserNeyModel(counts, order: min(3, order)), corpus: train, seed: options.seed)
+        sparsity(counts: counts, kneserNey: kneserNeyByOrder[3]!, test: test)
+        nextWords(counts: counts, kneserNey: kneserNeyByOrder[3]!, corpus: train)
+        generate(kneserNey: kneserNeyByOrder[3]!, corpus: train, seed: options.seed)
         var plots: [LinePlot] = []
-        results.testPerplexity = perplexityTable(counts: counts, valid: valid, test: test, results: &results, plots: &plots)
+        results.testPerplexity = perplexityTable(counts: counts, kneserNey: kneserNeyByOrder, valid: valid, test: test,
+                                                 results: &results, plots: &plots)
         let url = try plots[0].write(to: URL(fileURLWithPath: options.figures, isDirectory: true),
                                      name: "chapter03-perplexity-by-order")
         say("\nFigure: \(url.relativePath)")

@@ -19,7 +19,7 @@ import TextData
  0 has infinite perplexity. δ for add-δ is chosen on the validation text.
 */
 func perplexityTable(
-    counts: NGramCounts, valid: IndexedCorpus, test: IndexedCorpus, results: inout Results, plots: inout [LinePlot]
+    counts: NGramCounts, kneserNey: [Int: KneserNeyModel], valid: IndexedCorpus, test: IndexedCorpus, results: inout Results, plots: inout [LinePlot]
 ) -> [String: Double] {
     var table: [String: Double] = [:]
     let orders = Array(2...counts.order)
@@ -49,7 +49,7 @@ func perplexityTable(
         AddDeltaModel(counts, order: $0, delta: deltas[$0]!)
     }
     row("backoff (absolute discounting)", "backoff") { BackoffModel(counts, order: $0) }
-    row("interpolated Kneser-Ney (modified)", "kneser_ney") { KneserNeyModel(counts, order: $0) }
+    row("interpolated Kneser-Ney (modified)", "kneser_ney") { kneserNey[$0]! }
     results.addDeltaByOrder = Dictionary(uniqueKeysWithValues: deltas.map { ("\($0.key)", $0.value) })
     plots.append(LinePlot(
         title: "Test perplexity by n-gram order", xLabel: "order n", yLabel: "perplexity (log scale)",

@@ -47,7 +47,7 @@ func slidesExample() {
    shorter contexts from how many *different* words precede a word rather than how often
    it occurs.
 */
-func sparsity(counts: NGramCounts, test: IndexedCorpus) {
+func sparsity(counts: NGramCounts, kneserNey: KneserNeyModel, test: IndexedCorpus) {
     let v = test.vocabulary
     let mle = MaximumLikelihoodModel(counts, order: 3)
     func words(_ ids: [Int]) -> String { ids.map(v.word).joined(separator: " ") }
@@ -73,7 +73,7 @@ func sparsity(counts: NGramCounts, test: IndexedCorpus) {
         let repairs: [(String, any LanguageModel)] = [
             ("add-δ (δ = 0.01)", AddDeltaModel(counts, order: 3, delta: 0.01)),
             ("backoff", BackoffModel(counts, order: 3)),
-            ("Kneser-Ney", KneserNeyModel(counts, order: 3)),
+            ("Kneser-Ney", kneserNey),
         ]
         for (name, model) in repairs {
             let p = model.probability(of: w, after: h[...])!
@@ -102,7 +102,7 @@ func nextWords(counts: NGramCounts, kneserNey: KneserNeyModel, corpus: IndexedCo
         say("\"today the\" never occurs in training: the maximum-likelihood trigram has no distribution.")
         return
     }
-    let kn = KneserNeyModel(counts, order: 3)
+    let kn = kneserNey
     let top = mleDistribution.filter { $0.probability > 0 }.sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.id < $1.id }.prefix(10)
     say("  word            maximum likelihood   Kneser-Ney")
     for (id, p) in top {

@@ -48,6 +48,26 @@ struct Chapter04: ParsableCommand {
     @Option(help: "Mini-batch size.")
     var batchSize = 256
 
+    func validate() throws {
+        try OptionCheck.atLeast(1, epochs, "--epochs")
+        try OptionCheck.atLeast(1, embeddingSize, "--embedding-size")
+        try OptionCheck.atLeast(1, hiddenSize, "--hidden-size")
+        try OptionCheck.positive(learningRate, "--learning-rate")
+        try OptionCheck.dropout(dropout, "--dropout")
+        try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
+        try OptionCheck.within(1...100, trainPercent, "--train-percent")
+        try OptionCheck.atLeast(1, batchSize, "--batch-size")
+        try checkMemory(vocabularySize: 10_000)
+    }
+
+    /// E (|V| × d), W (H × 4d), U (|V| × H): refused up front with PTB's |V|, and again
+    /// with the corpus's own |V| once it is read.
+    func checkMemory(vocabularySize v: Int) throws {
+        let (d, h, v) = (Double(embeddingSize), Double(hiddenSize), Double(v))
+        try OptionCheck.fitsInMemory(scalars: v * d + 4 * d * h + v * h + v + h,
+                                     what: "The window language model", options: "--embedding-size or --hidden-size")
+    }
+
     func run() throws {
         BLAS.threads = blasThreads
         Memory.reuseLargeBlocks()  // (B × |V|) buffers every step: reuse them, no page faults
@@ -57,10 +77,12 @@ struct Chapter04: ParsableCommand {
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
         let (train, valid, test, source) = (splits.train, splits.valid, splits.test, splits.source)
         let v = train.vocabulary.count
+        try checkMemory(vocabularySize: v)
         say("# Chapter 4 · A fixed-window neural language model\n")
         options.useKernels()
         say("Corpus: \(source)")
         say("train \(train.predictedTokenCount) predicted tokens, vocabulary |V| = \(v) ids (with <s> and </s>)")
+        splits.notes.forEach(say)
 
         /*: ## The parameters do not grow with the corpus
 
@@ -110,13 +132,17 @@ struct Chapter04: ParsableCommand {
          predicted), so the perplexities compare directly.
         */
         let counts = NGramCounts(train, order: 5)
-        let kn3 = perplexity(of: KneserNeyModel(counts, order: 3), on: test.sentences).perplexity
-        let kn5 = perplexity(of: KneserNeyModel(counts, order: 5), on: test.sentences).perplexity
+        // For comparison only: a text too small for Chapter 3's discounts gets KenLM's
+        // fallback ones, and the row says so.
+        let kn3Model = try KneserNeyModel(counts, order: 3, fallback: .kenLM)
+        let kn5Model = try KneserNeyModel(counts, order: 5, fallback: .kenLM)
+        let kn3 = perplexity(of: kn3Model, on: test.sentences).perplexity
+        let kn5 = perplexity(of: kn5Model, on: test.sentences).perplexity
         say("\n| model (test set) | perplexity |")
         say("|---|---:|")
         say(String(format: "| fixed-window neural LM (4 words of context), this chapter | %.1f |", results.testPerplexity))
-        say(String(format: "| Kneser-Ney trigram (Chapter 3) | %.1f |", kn3))
-        say(String(format: "| Kneser-Ney 5-gram (Chapter 3) | %.1f |", kn5))
+        say(String(format: "| Kneser-Ney trigram (Chapter 3)%@ | %.1f |", kn3Model.fallbackNote, kn3))
+        say(String(format: "| Kneser-Ney 5-gram (Chapter 3)%@ | %.1f |", kn5Model.fallbackNote, kn5))
         say(String(format: "Validation perplexity %.1f. Training: %.1f s, %.0f words per second.",
                    results.validPerplexity, trainSeconds, results.wordsPerSecond))
         results.kneserNeyTestPerplexity = ["3": kn3, "5": kn5]

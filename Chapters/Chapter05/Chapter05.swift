@@ -85,16 +85,30 @@ struct Chapter05: ParsableCommand {
     var words = 30
 
     func validate() throws {
-        guard RecurrentActivation(rawValue: activation) != nil else {
-            throw ValidationError("--activation must be tanh or sigmoid, not \(activation)")
-        }
-        guard RecurrentTrainingSettings.Method(rawValue: optimizer) != nil else {
-            throw ValidationError("--optimizer must be sgd or adam, not \(optimizer)")
-        }
-        guard (1...100).contains(trainPercent) else { throw ValidationError("--train-percent must be in 1...100") }
-        guard batchSize > 0, bptt > 0, embeddingSize > 0, hiddenSize > 0 else {
-            throw ValidationError("sizes must be positive")
-        }
+        try OptionCheck.oneOf(activation, RecurrentActivation.allCases.map(\.rawValue), "--activation")
+        try OptionCheck.oneOf(optimizer, RecurrentTrainingSettings.Method.allCases.map(\.rawValue), "--optimizer")
+        try OptionCheck.atLeast(1, epochs, "--epochs")
+        try OptionCheck.atLeast(1, embeddingSize, "--embedding-size")
+        try OptionCheck.atLeast(1, hiddenSize, "--hidden-size")
+        try OptionCheck.atLeast(1, batchSize, "--batch-size")
+        try OptionCheck.atLeast(1, bptt, "--bptt")
+        if let learningRate { try OptionCheck.positive(learningRate, "--learning-rate") }
+        try OptionCheck.nonNegative(clip, "--clip")
+        try OptionCheck.dropout(dropout, "--dropout")
+        try OptionCheck.atLeast(1, decay, "--decay")
+        try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
+        try OptionCheck.within(1...100, trainPercent, "--train-percent")
+        try OptionCheck.positive(temperature, "--temperature")
+        try OptionCheck.atLeast(0, words, "--words")
+        try checkMemory(vocabularySize: 10_000)
+    }
+
+    /// E (|V| × d), W_h (H × H), W_e (H × d), U (|V| × H): refused up front with PTB's |V|,
+    /// and again with the corpus's own |V| once it is read.
+    func checkMemory(vocabularySize v: Int) throws {
+        let (d, h, v) = (Double(embeddingSize), Double(hiddenSize), Double(v))
+        try OptionCheck.fitsInMemory(scalars: v * d + h * h + h * d + v * h + v + h,
+                                     what: "The RNN language model", options: "--embedding-size or --hidden-size")
     }
 
     func run() throws {
@@ -106,11 +120,13 @@ struct Chapter05: ParsableCommand {
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
         let (train, valid, test) = (splits.train, splits.valid, splits.test)
         let v = train.vocabulary.count
+        try checkMemory(vocabularySize: v)
         say("# Chapter 5 · The RNN language model\n")
         options.useKernels()
         say("Corpus: \(splits.source)")
         say("train \(train.predictedTokenCount) predicted tokens, valid \(valid.predictedTokenCount), "
             + "test \(test.predictedTokenCount); |V| = \(v) ids (with <s> and </s>)")
+        splits.notes.forEach(say)
 
         var generator = SeededGenerator(seed: options.seed)
         let model = makeModel(vocabularySize: v, using: &generator)
@@ -207,12 +223,13 @@ struct Chapter05: ParsableCommand {
          Same test text, same predicted tokens as Chapter 3's Kneser-Ney models.
         */
         let counts = NGramCounts(train, order: 5)
-        let kn5 = perplexity(of: KneserNeyModel(counts, order: 5), on: test.sentences).perplexity
+        let kn5Model = try KneserNeyModel(counts, order: 5, fallback: .kenLM)  // for comparison: falls back on a small text
+        let kn5 = perplexity(of: kn5Model, on: test.sentences).perplexity
         results.kneserNey5TestPerplexity = kn5
         say("\n| model (test set) | perplexity |")
         say("|---|---:|")
         say(String(format: "| RNN LM (%@, H = %d), this chapter | %.1f |", activation, hiddenSize, results.testPerplexity))
-        say(String(format: "| Kneser-Ney 5-gram (Chapter 3) | %.1f |", kn5))
+        say(String(format: "| Kneser-Ney 5-gram (Chapter 3)%@ | %.1f |", kn5Model.fallbackNote, kn5))
         if options.dataDir != nil {
             say("| Mikolov et al. 2011: RNN LM, PTB test | 124.7 |")
             say("| Zaremba et al. 2014: 2-layer LSTM, 200 units, no dropout, PTB test (Chapter 7) | 114.5 |")

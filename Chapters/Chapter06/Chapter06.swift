@@ -49,6 +49,17 @@ struct Chapter06: ParsableCommand {
     @Option(help: "Weights of the deep stack: Gaussian with standard deviation this / √width.")
     var residualWeightScale = 0.7
 
+    func validate() throws {
+        try OptionCheck.atLeast(1, hiddenSize, "--hidden-size")
+        try OptionCheck.atLeast(1, steps, "--steps")
+        try OptionCheck.positive(inputScale, "--input-scale")
+        try OptionCheck.positive(explosionLearningRate, "--explosion-learning-rate")
+        try OptionCheck.positive(residualWeightScale, "--residual-weight-scale")
+        // one H × H Jacobian per step is kept to multiply out
+        try OptionCheck.fitsInMemory(scalars: Double(hiddenSize) * Double(hiddenSize) * Double(steps + 2), bytesPerScalar: 8,
+                                     copies: 2, what: "The gradient-norm experiment", options: "--hidden-size or --steps")
+    }
+
     func run() throws {
         BLAS.threads = 1
         let clock = ContinuousClock(), start = clock.now

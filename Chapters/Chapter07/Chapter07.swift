@@ -75,6 +75,32 @@ struct Chapter07: ParsableCommand {
     @Option(help: "OpenBLAS threads (the output layer runs its own two threads).")
     var blasThreads = 1
 
+    func validate() throws {
+        try OptionCheck.positiveList(lags, "--lags", example: "5,10,20")
+        try OptionCheck.atLeast(1, lagHidden, "--lag-hidden")
+        try OptionCheck.atLeast(1, lagUpdates, "--lag-updates")
+        try OptionCheck.finite(lagForgetBias, "--lag-forget-bias")
+        try OptionCheck.positive(lagLearningRate, "--lag-learning-rate")
+        try OptionCheck.atLeast(1, epochs, "--epochs")
+        try OptionCheck.atLeast(1, layers, "--layers")
+        try OptionCheck.atLeast(1, hidden, "--hidden")
+        try OptionCheck.positive(learningRate, "--learning-rate")
+        try OptionCheck.nonNegative(clip, "--clip")
+        try OptionCheck.atLeast(0, decayAfter, "--decay-after")
+        try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
+        try checkMemory(vocabularySize: 10_000)
+    }
+
+    /// Each LSTM layer has 4 gates of H × (H + H) weights; E and U are |V| × H. Refused up
+    /// front with PTB's |V|, and again with the corpus's own |V| once it is read.
+    func checkMemory(vocabularySize v: Int) throws {
+        let (h, v) = (Double(hidden), Double(v))
+        try OptionCheck.fitsInMemory(scalars: Double(layers) * 4 * h * (2 * h + 1) + 2 * v * h + v,
+                                     what: "The LSTM language model", options: "--hidden or --layers")
+        try OptionCheck.fitsInMemory(scalars: 4 * Double(lagHidden) * Double(2 * lagHidden + 1),
+                                     what: "The memory experiment's LSTM", options: "--lag-hidden")
+    }
+
     func run() throws {
         BLAS.threads = blasThreads
         Memory.reuseLargeBlocks()
@@ -83,6 +109,10 @@ struct Chapter07: ParsableCommand {
         let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
         say("# Chapter 7 · Long Short-Term Memory\n")
         options.useKernels()
+        // The corpus is read (and its vocabulary checked against memory) before the
+        // experiments, so a bad file stops the run at once, not after the memory task.
+        let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
+        try checkMemory(vocabularySize: splits.train.vocabulary.count)
         try drawCell(to: figures)
         results.memoryKeptExactly = indefiniteMemory()
         let lagResults = try lagExperiment(figures: figures)
@@ -90,7 +120,7 @@ struct Chapter07: ParsableCommand {
         results.largestLagLearned = lagResults.largest
         results.maxLagRnn = lagResults.largest["rnn"] ?? 0
         results.maxLagLstm = lagResults.largest["lstm"] ?? 0
-        try languageModel(results: &results)
+        try languageModel(splits, results: &results)
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
         if let json = options.json { try writeResults(results, to: json) }

@@ -71,8 +71,7 @@ extension Chapter07 {
      the backward pass) is computed on the second core while the first goes back through
      the LSTM layers.
     */
-    func languageModel(results: inout Results) throws {
-        let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
+    func languageModel(_ splits: LanguageModellingSplits, results: inout Results) throws {
         let v = splits.train.vocabulary.count
         let epochs = self.epochs ?? (options.dataDir == nil ? 8 : 2)
         var generator = SeededGenerator(seed: options.seed)
@@ -85,6 +84,7 @@ extension Chapter07 {
         settings.clip = clip
         let train = TokenStream(splits.train), valid = TokenStream(splits.valid), test = TokenStream(splits.test)
         say("\n## LSTM language model: \(layers) × \(hidden), \(epochs) epochs on \(splits.source)")
+        splits.notes.forEach(say)
         say("  \(model.parameters.parameterCount()) parameters; SGD \(learningRate), clipping at \(clip), batch 20 × BPTT 20, "
             + "halving after epoch \(decayAfter)")
         let history = try model.train(on: train, valid: valid, test: options.dataDir == nil ? nil : test, settings: settings,
@@ -111,8 +111,9 @@ extension Chapter07 {
             results.rnnTestPerplexity = rnn.perplexity(of: test)
             say(String(format: "| RNN LM (Chapter 5's defaults, %d epochs) | %.1f |", epochs, results.rnnTestPerplexity!))
         }
-        let kn5 = perplexity(of: KneserNeyModel(NGramCounts(splits.train, order: 5), order: 5), on: splits.test.sentences).perplexity
-        say(String(format: "| Kneser-Ney 5-gram (Chapter 3) | %.1f |", kn5))
+        let kn5Model = try KneserNeyModel(NGramCounts(splits.train, order: 5), order: 5, fallback: .kenLM)  // falls back on a small text
+        let kn5 = perplexity(of: kn5Model, on: splits.test.sentences).perplexity
+        say(String(format: "| Kneser-Ney 5-gram (Chapter 3)%@ | %.1f |", kn5Model.fallbackNote, kn5))
         if options.dataDir != nil {
             say("| Zaremba et al. 2014, non-regularized LSTM, 2 × 200, PTB test | 114.5 |")
         }

@@ -49,6 +49,23 @@ struct Chapter08: ParsableCommand {
     @Option(help: "OpenBLAS threads (the output layer runs its own two threads).")
     var blasThreads = 1
 
+    func validate() throws {
+        try OptionCheck.atLeast(1, epochs, "--epochs")
+        try OptionCheck.atLeast(1, hidden, "--hidden")
+        try OptionCheck.positiveList(lags, "--lags", example: "20,50,100")
+        try OptionCheck.atLeast(1, lagUpdates, "--lag-updates")
+        try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
+        try checkMemory(vocabularySize: 10_000)
+    }
+
+    /// Three LMs (RNN, GRU, LSTM: at most 4 gates of H × 2H) with |V| × H embeddings and
+    /// output. Refused up front with PTB's |V|, and again with the corpus's own |V| once read.
+    func checkMemory(vocabularySize v: Int) throws {
+        let (h, v) = (Double(hidden), Double(v))
+        try OptionCheck.fitsInMemory(scalars: 4 * h * (2 * h + 1) + 2 * v * h + v,
+                                     what: "The language models", options: "--hidden")
+    }
+
     func run() throws {
         BLAS.threads = blasThreads
         Memory.reuseLargeBlocks()

@@ -24,6 +24,7 @@ extension Chapter08 {
     func compare() throws -> [String: ModelComparison] {
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
         let v = splits.train.vocabulary.count, h = hidden
+        try checkMemory(vocabularySize: v)
         let epochs = self.epochs ?? (options.dataDir == nil ? 6 : 1)
         let train = TokenStream(splits.train), valid = TokenStream(splits.valid), test = TokenStream(splits.test)
         var settings = RecurrentTrainingSettings()
@@ -33,6 +34,7 @@ extension Chapter08 {
         var rows: [String: ModelComparison] = [:]
         let shared = v * h + v * h + v  // E, U, b2
         say("\n## Language models on \(splits.source): \(epochs) epoch(s) each, H = d = \(h)")
+        splits.notes.forEach(say)
         func run<Cell: RecurrentCell>(_ name: String, _ cell: Cell, gates: Int, cellState: Bool, blocks: Int,
                                       generator: inout SeededGenerator) throws where Cell.Scalar == Float {
             let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: h, layers: [cell], name: name, using: &generator)

@@ -51,6 +51,20 @@ struct Chapter09: ParsableCommand {
     @Option(help: "Encoder–decoder: training epochs.")
     var dateEpochs = 6
 
+    func validate() throws {
+        try OptionCheck.atLeast(1, taggerEpochs, "--tagger-epochs")
+        try OptionCheck.atLeast(1, taggerHidden, "--tagger-hidden")
+        try OptionCheck.atLeast(1, taggerEmbedding, "--tagger-embedding")
+        try OptionCheck.atLeast(1, classifierEpochs, "--classifier-epochs")
+        try OptionCheck.oneOf(trainOn, ["sentences", "phrases"], "--train-on")
+        try OptionCheck.positiveList(dates, "--dates", count: 2, example: "6000,1000")
+        try OptionCheck.atLeast(1, dateEpochs, "--date-epochs")
+        // the tagger: E (CoNLL's |V| is about 24,000 × d), two directions of 4 gates of H × (H + d)
+        let (d, h) = (Double(taggerEmbedding), Double(taggerHidden))
+        try OptionCheck.fitsInMemory(scalars: 24_000 * d + 8 * h * (h + d + 1) + 18 * h,
+                                     what: "The BiLSTM tagger", options: "--tagger-hidden or --tagger-embedding")
+    }
+
     func run() throws {
         BLAS.threads = 1
         let clock = ContinuousClock(), start = clock.now

@@ -24,6 +24,11 @@ public struct NGramCounts: Sendable {
                   startID: corpus.startID, endID: corpus.endID)
     }
 
+    /// The highest order whose n-grams fit one key: 128 bits over the bits of one id.
+    public static func maximumOrder(vocabularySize: Int) -> Int {
+        128 / max(1, Int.bitWidth - (vocabularySize - 1).leadingZeroBitCount)
+    }
+
     public init(sentences: [[Int]], order: Int, vocabularySize: Int, startID: Int, endID: Int) {
         let bits = max(1, Int.bitWidth - (vocabularySize - 1).leadingZeroBitCount)
         precondition(order >= 1 && order * bits <= 128,

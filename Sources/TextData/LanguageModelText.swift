@@ -15,6 +15,9 @@ public struct IndexedCorpus: Sendable {
     public let vocabulary: Vocabulary
     /// Each sentence's word ids, without the boundary marks.
     public let sentences: [[Int]]
+    /// Words of the text that are not in `vocabulary` and so read as `<unk>` (a literal
+    /// `<unk>` in the text, as in the Penn Treebank, is in the vocabulary and not counted).
+    public let outOfVocabularyCount: Int
 
     /// The sentences of a one-sentence-per-line text file (PTB's layout). Words outside
     /// `vocabulary` map to `<unk>`; with no vocabulary given, one is built from this file
@@ -29,7 +32,11 @@ public struct IndexedCorpus: Sendable {
     public init(sentences: [[String]], vocabulary: Vocabulary) {
         self.vocabulary = vocabulary
         self.sentences = sentences.map { $0.map(vocabulary.id) }
+        outOfVocabularyCount = sentences.reduce(0) { $0 + $1.reduce(0) { $0 + (vocabulary.contains($1) ? 0 : 1) } }
     }
+
+    /// Words in the text (without `</s>`).
+    public var wordCount: Int { sentences.reduce(0) { $0 + $1.count } }
 
     public var startID: Int { vocabulary.id(SentenceMarks.start) }
     public var endID: Int { vocabulary.id(SentenceMarks.end) }
@@ -62,6 +69,30 @@ public struct LanguageModellingSplits: Sendable {
         train = try IndexedCorpus(files.0)
         valid = try IndexedCorpus(files.1, vocabulary: train.vocabulary)
         test = try IndexedCorpus(files.2, vocabulary: train.vocabulary)
+        notes = Self.notes(train: (files.0, train), held: [("valid", files.1, valid), ("test", files.2, test)])
+    }
+
+    /// What a student should know about the held-out texts before reading a perplexity:
+    /// how many of their words the training vocabulary does not have (they all read as
+    /// `<unk>`, one cheap shared word, so a high rate flatters the perplexity), and a
+    /// warning when a held-out text is the training text itself. Empty for the Penn
+    /// Treebank, whose vocabulary is closed (rare words are already `<unk>` in the files).
+    public let notes: [String]
+
+    static func notes(train: (URL, IndexedCorpus), held: [(String, URL, IndexedCorpus)]) -> [String] {
+        var notes: [String] = []
+        for (name, url, corpus) in held {
+            if corpus.outOfVocabularyCount > 0 {
+                notes.append(String(format: "%@: %d of %d words (%.2f%%) are not in the training vocabulary and read as <unk>",
+                                    name, corpus.outOfVocabularyCount, corpus.wordCount,
+                                    100 * Double(corpus.outOfVocabularyCount) / Double(max(corpus.wordCount, 1))))
+            }
+            let sameFile = url.resolvingSymlinksInPath().standardizedFileURL == train.0.resolvingSymlinksInPath().standardizedFileURL
+            if sameFile || corpus.sentences == train.1.sentences {
+                notes.append("Warning: the \(name) text \(url.path) is the training text: its perplexity measures memory, not prediction")
+            }
+        }
+        return notes
     }
 }
 

@@ -26,7 +26,7 @@ final class Chapter03Tests: XCTestCase {
 
     /// Every smoothed distribution sums to 1 over the predicted vocabulary, after a seen
     /// context, an unseen one, and the start of a sentence (summed word by word).
-    func testSmoothedDistributionsSumToOne() {
+    func testSmoothedDistributionsSumToOne() throws {
         let corpus = Self.sample
         let v = corpus.vocabulary
         let counts = NGramCounts(corpus, order: 5)
@@ -39,7 +39,9 @@ final class Chapter03Tests: XCTestCase {
         ]
         for n in [2, 3, 5] {
             let models: [any LanguageModel] = [
-                AddDeltaModel(counts, order: n, delta: 0.1), BackoffModel(counts, order: n), KneserNeyModel(counts, order: n),
+                AddDeltaModel(counts, order: n, delta: 0.1), BackoffModel(counts, order: n),
+                // the sample is too small for estimated discounts at its low orders
+                try KneserNeyModel(counts, order: n, fallback: .kenLM),
             ]
             for model in models {
                 for context in contexts {
@@ -55,7 +57,7 @@ final class Chapter03Tests: XCTestCase {
 
     func testPerplexityIsExpOfMeanNegativeLogLikelihood() throws {
         let test = try IndexedCorpus(SampleData.url("lm-sample.test.txt"), vocabulary: Self.sample.vocabulary)
-        let model = KneserNeyModel(NGramCounts(Self.sample, order: 3))
+        let model = try KneserNeyModel(NGramCounts(Self.sample, order: 3), fallback: .kenLM)
         // the mean negative log-likelihood, summed here token by token
         var nll = 0.0, tokens = 0
         for sentence in test.sentences {
@@ -84,11 +86,11 @@ final class Chapter03Tests: XCTestCase {
     ///   P(b | ⟨s⟩) = 0.5/3 + 0.3125/3.
     /// After a (total 3, γ = 3/3):  P(⟨/s⟩ | a) = 0/3 + 0.3125, P(b | a) = 0.3125.
     /// After b (total 1, γ = 0.5):  P(a | b) = 0.5 + 0.5 · 0.1875 = 0.59375.
-    func testKneserNeyWorkedByHand() {
+    func testKneserNeyWorkedByHand() throws {
         let sentences = [["a"], ["a"], ["b", "a"]]
         let vocabulary = Vocabulary(counting: sentences.joined(), specials: [SentenceMarks.start, SentenceMarks.end])
         let corpus = IndexedCorpus(sentences: sentences, vocabulary: vocabulary)
-        let model = KneserNeyModel(NGramCounts(corpus, order: 2))
+        let model = try KneserNeyModel(NGramCounts(corpus, order: 2))
         let (s, e, a, b) = (corpus.startID, corpus.endID, vocabulary.id("a"), vocabulary.id("b"))
         XCTAssertEqual(model.discounts[1].0, 0.5, accuracy: 1e-12)
         XCTAssertEqual(model.discounts[1].1, 0.5, accuracy: 1e-12)
@@ -159,7 +161,7 @@ final class Chapter03Tests: XCTestCase {
         let kenLM: [Int: Double] = [2: 185.7048931511453, 3: 148.2814995024931, 4: 142.71560595161773, 5: 141.1862070921484]
         // END GENERATED
         for (n, reference) in kenLM {
-            let ours = perplexity(of: KneserNeyModel(counts, order: n), on: test.sentences).perplexity
+            let ours = perplexity(of: try KneserNeyModel(counts, order: n), on: test.sentences).perplexity
             XCTAssertEqual(ours, reference, accuracy: reference * 0.01, "Kneser-Ney \(n)-gram")
         }
     }

@@ -1,0 +1,26 @@
+import ArgumentParser
+import XCTest
+@testable import Chapter04
+
+/// Options out of range are refused by name before any work (ArgumentParser's
+/// `validate()`), never trapped on; the defaults pass.
+final class Chapter04OptionTests: XCTestCase {
+    func testOptionsOutOfRangeAreRefusedByName() throws {
+        XCTAssertNoThrow(try Chapter04.parseAsRoot([]))
+        let cases: [([String], String)] = [
+            (["--epochs=-1"], "--epochs must be at least 1"),
+            (["--batch-size", "0"], "--batch-size must be at least 1"),
+            (["--train-percent", "0"], "--train-percent must be in 1…100"),
+            (["--train-percent", "101"], "--train-percent must be in 1…100"),
+            (["--dropout", "1"], "--dropout is a probability"),
+            (["--blas-threads", "0"], "--blas-threads must be at least 1"),
+            (["--hidden-size", "1000000"], "would need"),
+        ]
+        for (arguments, fragment) in cases {
+            XCTAssertThrowsError(try Chapter04.parseAsRoot(arguments), "\(arguments)") { error in
+                let message = Chapter04.message(for: error)
+                XCTAssertTrue(message.contains(fragment), "\(arguments): \(message)")
+            }
+        }
+    }
+}
