@@ -40,11 +40,20 @@ public struct SentimentCorpus: Sendable {
                     SampleData.url("sentiment-sample.test.txt"))
             source = "bundled made-up sample (Scripts/make_sentiment_sample.py)"
         }
-        return SentimentCorpus(
+        let corpus = SentimentCorpus(
             train: try SentimentTreebank.read(urls.0, phrases: phrases),
             dev: try SentimentTreebank.read(urls.1).sentences,
             test: try SentimentTreebank.read(urls.2).sentences,
             source: source)
+        // Every chapter that reads the treebank scores SST-2, which leaves the neutral
+        // sentences out: a dev or test file of neutral sentences only would score 0 of 0.
+        for (url, sentences) in [(urls.1, corpus.dev), (urls.2, corpus.test)]
+        where !sentences.contains(where: { SentimentTask.binary.relabel($0) != nil }) {
+            throw TextDataError.nothingToEvaluate(
+                path: url.path, reason: "every sentence is neutral (label 2), and SST-2 scores only negative (0, 1) "
+                    + "and positive (3, 4) ones")
+        }
+        return corpus
     }
 
     /// The training words seen at least `minimumCount` times in the training sentences;

@@ -87,6 +87,27 @@ final class Chapter02Tests: XCTestCase {
         }
     }
 
+    /// A dev or test file of neutral sentences only leaves SST-2 nothing to score: an error
+    /// naming the file when the corpus is read, not "accuracy 0.00%" after training.
+    func testAnEvaluationSplitWithoutBinarySentencesIsAnError() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sst-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let trees = root.appendingPathComponent("sst/trees")
+        try FileManager.default.createDirectory(at: trees, withIntermediateDirectories: true)
+        let mixed = "(3 (2 a) (4 good))\n(1 (2 not) (3 good))\n", neutral = "(2 (2 a) (2 film))\n(2 (3 good) (1 bad))\n"
+        for (dev, test, bad) in [(neutral, mixed, "dev.txt"), (mixed, neutral, "test.txt")] {
+            for (name, text) in [("train.txt", mixed), ("dev.txt", dev), ("test.txt", test)] {
+                try text.write(to: trees.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+            XCTAssertThrowsError(try SentimentCorpus.load(dataDirectory: root.path, phrases: false)) { error in
+                XCTAssertTrue("\(error)".hasPrefix(trees.appendingPathComponent(bad).path + ": nothing to evaluate on: every sentence is neutral"),
+                              "\(error)")
+            }
+        }
+        try mixed.write(to: trees.appendingPathComponent("test.txt"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try SentimentCorpus.load(dataDirectory: root.path, phrases: false).test.count, 2)
+    }
+
     /// On the real treebank: the sentence counts of the official splits, and the binary
     /// task keeps exactly the sentences of the SST-2 files (6,920 / 872 / 1,821).
     func testTreebankSplitsMatchTheSST2Files() throws {
