@@ -45,13 +45,18 @@ public struct SentimentCorpus: Sendable {
             dev: try SentimentTreebank.read(urls.1).sentences,
             test: try SentimentTreebank.read(urls.2).sentences,
             source: source)
-        // Every chapter that reads the treebank scores SST-2, which leaves the neutral
-        // sentences out: a dev or test file of neutral sentences only would score 0 of 0.
-        for (url, sentences) in [(urls.1, corpus.dev), (urls.2, corpus.test)]
-        where !sentences.contains(where: { SentimentTask.binary.relabel($0) != nil }) {
-            throw TextDataError.nothingToEvaluate(
-                path: url.path, reason: "every sentence is neutral (label 2), and SST-2 scores only negative (0, 1) "
-                    + "and positive (3, 4) ones")
+        // Every chapter that reads the treebank runs SST-2, which leaves the neutral
+        // sentences out: a dev or test file of neutral sentences only would score 0 of 0,
+        // and training on none would have nothing to learn from.
+        func hasBinary(_ sentences: [LabelledSentence]) -> Bool { sentences.contains { $0.binary != nil } }
+        func allNeutral(_ units: String) -> String {
+            "every \(units) is neutral (label 2), and SST-2 keeps only negative (0, 1) and positive (3, 4) ones"
+        }
+        guard hasBinary(phrases ? corpus.train.phrases : corpus.train.sentences) else {
+            throw TextDataError.nothingToTrainOn(path: urls.0.path, reason: allNeutral(phrases ? "phrase" : "sentence"))
+        }
+        for (url, sentences) in [(urls.1, corpus.dev), (urls.2, corpus.test)] where !hasBinary(sentences) {
+            throw TextDataError.nothingToEvaluate(path: url.path, reason: allNeutral("sentence"))
         }
         return corpus
     }

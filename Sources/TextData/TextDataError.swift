@@ -17,6 +17,8 @@ public enum TextDataError: Error, CustomStringConvertible, Equatable {
     /// An evaluation file that reads fine but holds nothing a score could be computed on
     /// (no entities, no sentence the task keeps): better an error than "F1 0.00".
     case nothingToEvaluate(path: String, reason: String)
+    /// A training file that reads fine but holds nothing the task can learn from.
+    case nothingToTrainOn(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum TextDataError: Error, CustomStringConvertible, Equatable {
             return "\(path):\(line): \(reason): \"\(text)\""
         case .nothingToEvaluate(let path, let reason):
             return "\(path): nothing to evaluate on: \(reason)"
+        case .nothingToTrainOn(let path, let reason):
+            return "\(path): nothing to train on: \(reason)"
         }
     }
 }
