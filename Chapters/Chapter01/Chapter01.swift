@@ -291,6 +291,11 @@ func regroup<T>(_ flat: [T], like sentences: [[String]]) -> [[T]] {
 }
 
 func printScores(_ scores: EntityScores) {
+    for line in scoreTable(scores) { say(line) }
+}
+
+/// One row per entity type, sorted, then the overall row, as conlleval prints them.
+func scoreTable(_ scores: EntityScores) -> [String] {
     // as wide as the longest type name (OntoNotes has WORK_OF_ART), never narrower than 8
     let width = max(8, scores.types.map(\.count).max() ?? 0)
     func row(_ name: String, _ c: EntityScores.Counts) -> String {
@@ -298,6 +303,5 @@ func printScores(_ scores: EntityScores) {
             + String(format: " precision %6.2f  recall %6.2f  F1 %6.2f  (%d found, %d gold)",
                      c.precision, c.recall, c.f1, c.predicted, c.gold)
     }
-    for type in scores.types { say(row(type, scores.byType[type]!)) }
-    say(row("overall", scores.overall))
+    return scores.types.map { row($0, scores.byType[$0]!) } + [row("overall", scores.overall)]
 }

@@ -206,6 +206,22 @@ final class Chapter01Tests: XCTestCase {
         XCTAssertEqual(NERTags(types: ["product", "LOC", "PER"]).all, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-product", "I-product"])
     }
 
+    /// The score table has a row for every type, however many and however long their
+    /// names (OntoNotes' eighteen here), each name whole and the columns aligned.
+    func testScoreTableShowsEveryTypeWhole() {
+        let types = ["CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP", "ORDINAL",
+                     "ORG", "PERCENT", "PERSON", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART"]
+        let gold = [types.flatMap { ["B-\($0)", "I-\($0)", "O"] }]
+        let table = scoreTable(EntityScores(gold: gold, predicted: gold))
+        XCTAssertEqual(table.count, 19)
+        for (line, name) in zip(table, types + ["overall"]) {
+            XCTAssertTrue(line.hasPrefix("  \(name) "), line)
+            XCTAssertEqual(line.firstRange(of: "precision")?.lowerBound.utf16Offset(in: line), 2 + 11 + 1, line)
+        }
+        // CoNLL-2003's short names keep the width of 8 the book shows
+        XCTAssertTrue(scoreTable(EntityScores(gold: [["B-PER"]], predicted: [["B-PER"]]))[0].hasPrefix("  PER      precision"))
+    }
+
     /// A dev tag of a type the training file lacks stops the run before training, naming
     /// the file and line.
     func testADevTypeUnseenInTrainingIsAnErrorBeforeTraining() throws {
