@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter02Tests", dependencies: ["Chapter02", "Classifiers", "NeuralKit", "TextData"]),
         .testTarget(name: "BookTests", dependencies: ["Book"]),
-        .testTarget(name: "Chapter09Tests", dependencies: ["Chapter09", "Classifiers", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter09Tests", dependencies: ["Chapter09", "Classifiers", "FigureKit", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
         .testTarget(name: "Chapter04Tests", dependencies: ["Chapter04", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter08Tests", dependencies: ["Chapter08", "RecurrentLM", "NeuralKit", "TextData"]),

@@ -74,15 +74,38 @@ struct Chapter01: ParsableCommand {
 }
 
 
-/// Entity tags in IOB2 (every entity starts with B-): the softmax classifier's C = 9 classes.
-enum NERTags {
-    static let all = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC"]
-    static let index = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, $0) })
+/// Entity tags in IOB2 (every entity starts with B-): the softmax classifier's classes,
+/// O then B- and I- of each entity type of the training sentences (C = 9 for CoNLL-2003's
+/// PER, LOC, ORG and MISC; other corpora have other types, six or eighteen).
+struct NERTags {
+    let all: [String]
+    let index: [String: Int]
 
-    /// Class ids of a sentence's tags (IOB1 or IOB2 in, IOB2 classes out).
-    static func ids(_ tags: [String]) -> [Int] { iob2Tags(tags).map { index[$0]! } }
+    /// CoNLL-2003's four types come first, in the order this chapter has always used (the
+    /// classes' order decides which output row gets which random start, so it is kept and
+    /// the printed results with it); any other types follow, sorted.
+    init(types: [String]) {
+        let conll2003 = ["PER", "LOC", "ORG", "MISC"]
+        let ordered = conll2003.filter(types.contains) + types.filter { !conll2003.contains($0) }.sorted()
+        all = ["O"] + ordered.flatMap { ["B-\($0)", "I-\($0)"] }
+        index = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, $0) })
+    }
+
+    /// CoNLL-2003's nine tags.
+    static let conll2003 = NERTags(types: ["PER", "LOC", "ORG", "MISC"])
+
+    /// The tags of the entity types in `sentences`.
+    init(training sentences: [TaggedSentence]) { self.init(types: CoNLLReader.entityTypes(sentences)) }
+
+    /// Class ids of a sentence's tags (IOB1 or IOB2 in, IOB2 classes out). Every type must
+    /// be one of the tag set's: `NERSplits` checks dev and test against training on reading.
+    func ids(_ tags: [String]) -> [Int] {
+        iob2Tags(tags).map { tag in
+            guard let id = index[tag] else { preconditionFailure("NERTags: \(tag) is not among \(all)") }
+            return id
+        }
+    }
 }
-
 
 extension Chapter01 {
     /*: ## 1. The slides' example, on the bundled sample
@@ -95,6 +118,7 @@ extension Chapter01 {
         let sentences = try CoNLLReader.read(SampleData.url("ner-sample.conll"))
         let split = sentences.count * 4 / 5
         let trainSentences = Array(sentences[..<split]), heldOut = Array(sentences[split...])
+        let tags = NERTags(training: trainSentences)
         let words = trainSentences.map { $0.map(\.word) }
         let features = WindowFeatures(training: words)
 
@@ -178,19 +202,19 @@ extension Chapter01 {
          probabilities. Entities are then scored whole, as the CoNLL `conlleval` script
          does: a predicted entity counts only if its span and type are both exactly right.
         */
-        say("\n## Softmax classifier over the \(NERTags.all.count) IOB2 tags")
-        sizes.classes = NERTags.all.count
+        say("\n## Softmax classifier over the \(tags.all.count) IOB2 tags")
+        sizes.classes = tags.all.count
         let tagger = WindowClassifier<Float>(sizes, using: &generator)
-        let tagLabels = trainSentences.flatMap { NERTags.ids($0.map(\.tag)) }
+        let tagLabels = trainSentences.flatMap { tags.ids($0.map(\.tag)) }
         let taggerLosses = try train(
             tagger, windows: trainWindows, labels: tagLabels,
             settings: TrainingSettings(epochs: 10, batchSize: 32, learningRate: 1e-3),
             using: &generator, label: "softmax")
         let distribution = tagger.probabilities(parisWindow).scalars
         let top = distribution.enumerated().sorted { $0.element > $1.element }.prefix(3)
-        say("P(tag | window of \"Paris\"): " + top.map { String(format: "%@ %.3f", NERTags.all[$0.offset], Double($0.element)) }.joined(separator: ", "))
+        say("P(tag | window of \"Paris\"): " + top.map { String(format: "%@ %.3f", tags.all[$0.offset], Double($0.element)) }.joined(separator: ", "))
         let heldOutWords = heldOut.map { $0.map(\.word) }
-        let predicted = regroup(predict(tagger, windows: features.windows(heldOutWords)).map { NERTags.all[$0] }, like: heldOutWords)
+        let predicted = regroup(predict(tagger, windows: features.windows(heldOutWords)).map { tags.all[$0] }, like: heldOutWords)
         let sampleScores = EntityScores(gold: heldOut.map { $0.map(\.tag) }, predicted: predicted)
         say("Held-out sample sentences (\(heldOut.count); built from a few templates, so easy: "
             + "CoNLL-2003 with --data-dir is the real test):")
@@ -205,17 +229,17 @@ extension Chapter01 {
          that ran, every arrow an input it read. Parameters are blue, data white, the
          output green.
         */
-        try renderFigures(binary: binary, tagger: tagger, window: parisWindow)
+        try renderFigures(binary: binary, tagger: tagger, window: parisWindow, label: tags.ids(sentences[0].map(\.tag))[center])
         return results
     }
 
-    func renderFigures(binary: WindowClassifier<Float>, tagger: WindowClassifier<Float>, window: WindowBatch) throws {
+    func renderFigures(binary: WindowClassifier<Float>, tagger: WindowClassifier<Float>, window: WindowBatch, label: Int) throws {
         let directory = URL(fileURLWithPath: options.figures, isDirectory: true)
         let tape = Tape<Float>()
         let j = sigmoid(binary.scores(window, on: tape))
         let binaryGraph = ComputationGraph(tape: tape, output: j, title: "Binary window classifier: J = σ(uᵀ tanh(Wx + b))")
         let softmaxTape = Tape<Float>()
-        let loss = softmaxCrossEntropy(logits: tagger.scores(window, on: softmaxTape), labels: [NERTags.index["B-LOC"]!])
+        let loss = softmaxCrossEntropy(logits: tagger.scores(window, on: softmaxTape), labels: [label])
         let softmaxGraph = ComputationGraph(
             tape: softmaxTape, output: loss, title: "Softmax window classifier: cross-entropy of softmax(U tanh(Wx + b) + c)")
         var written: [URL] = []
@@ -278,11 +302,17 @@ func regroup<T>(_ flat: [T], like sentences: [[String]]) -> [[T]] {
 }
 
 func printScores(_ scores: EntityScores) {
+    for line in scoreTable(scores) { say(line) }
+}
+
+/// One row per entity type, sorted, then the overall row, as conlleval prints them.
+func scoreTable(_ scores: EntityScores) -> [String] {
+    // as wide as the longest type name (OntoNotes has WORK_OF_ART), never narrower than 8
+    let width = max(8, scores.types.map(\.count).max() ?? 0)
     func row(_ name: String, _ c: EntityScores.Counts) -> String {
-        "  " + name.padding(toLength: 8, withPad: " ", startingAt: 0)
+        "  " + name.padding(toLength: width, withPad: " ", startingAt: 0)
             + String(format: " precision %6.2f  recall %6.2f  F1 %6.2f  (%d found, %d gold)",
                      c.precision, c.recall, c.f1, c.predicted, c.gold)
     }
-    for type in scores.types { say(row(type, scores.byType[type]!)) }
-    say(row("overall", scores.overall))
+    return scores.types.map { row($0, scores.byType[$0]!) } + [row("overall", scores.overall)]
 }

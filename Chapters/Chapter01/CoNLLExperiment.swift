@@ -21,9 +21,11 @@ extension Chapter01 {
     func trainOnCoNLL(_ data: DataDirectory) throws -> Results.CoNLL {
         say("\n## CoNLL-2003 English (\(data.root.path))")
         let clock = ContinuousClock()
-        let trainSet = try CoNLLReader.read(data.conllTrain)
-        let dev = try CoNLLReader.read(data.conllDev)
-        let test = try CoNLLReader.read(data.conllTest)
+        // the tag set is the training file's; dev and test are checked against it here,
+        // before any training
+        let corpus = try NERSplits(data)
+        let (trainSet, dev, test) = (corpus.train, corpus.dev, corpus.test)
+        let tags = NERTags(types: corpus.types)
         let trainWords = trainSet.map { $0.map(\.word) }
         let features = WindowFeatures(training: trainWords, minimumCount: minimumCount)
         say("train \(trainSet.count) sentences, dev \(dev.count), test \(test.count); "
@@ -31,10 +33,10 @@ extension Chapter01 {
 
         var generator = SeededGenerator(seed: options.seed &+ 1)
         let sizes = WindowClassifier<Float>.Sizes(
-            words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count, hidden: hidden, classes: NERTags.all.count)
+            words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count, hidden: hidden, classes: tags.all.count)
         let model = WindowClassifier<Float>(sizes, using: &generator)
         let windows = features.windows(trainWords)
-        let labels = trainSet.flatMap { NERTags.ids($0.map(\.tag)) }
+        let labels = trainSet.flatMap { tags.ids($0.map(\.tag)) }
 
         /// Entity scores of each word's own best tag, and of the best well-formed sequence.
         func evaluate(_ sentences: [TaggedSentence]) -> (independent: EntityScores, wellFormed: EntityScores) {
@@ -42,10 +44,10 @@ extension Chapter01 {
             let gold = sentences.map { $0.map(\.tag) }
             let perSentence = regroup(logProbabilities(model, windows: features.windows(words)), like: words)
             let independent = perSentence.map { rows in
-                rows.map { row in NERTags.all[row.indices.max { row[$0] < row[$1] }!] }
+                rows.map { row in tags.all[row.indices.max { row[$0] < row[$1] }!] }
             }
             let wellFormed = perSentence.map { rows in
-                IOBDecoder.decode(logProbabilities: rows, tags: NERTags.all).map { NERTags.all[$0] }
+                IOBDecoder.decode(logProbabilities: rows, tags: tags.all).map { tags.all[$0] }
             }
             return (EntityScores(gold: gold, predicted: independent), EntityScores(gold: gold, predicted: wellFormed))
         }

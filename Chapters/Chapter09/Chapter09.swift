@@ -75,8 +75,12 @@ struct Chapter09: ParsableCommand {
         try drawGraphs(to: figures)
         var curves: [LinePlot.Series] = []
 
-        results.tagging = try tagging(curves: &curves)
-        results.classification = try classification(curves: &curves)
+        // Both corpora are read and checked before any training, so a bad dev or test
+        // file stops the run now, not after the taggers' epochs.
+        let entities = try namedEntityData()
+        let sentiment = try SentimentCorpus.load(dataDirectory: options.dataDir, phrases: trainOn == "phrases")
+        results.tagging = try tagging(entities, curves: &curves)
+        results.classification = try classification(sentiment, curves: &curves)
         results.dates = try encoderDecoder(curves: &curves)
         results.taggerTestF1 = results.tagging.bidirectional.testF1
         results.classifierTestAccuracy = results.classification.bestLSTM.map { results.classification.models[$0]!.testAccuracy } ?? 0
@@ -120,19 +124,29 @@ struct Chapter09: ParsableCommand {
         say("Figure: " + (try GraphvizRenderer.render(graph2, to: figures, name: "chapter09-encoder-decoder")).map(\.relativePath).joined(separator: ", "))
     }
 
-    func tagging(curves: inout [LinePlot.Series]) throws -> TaggingResults {
-        say("\n## 1 · Named-entity tagging with an LSTM and a bidirectional LSTM\n")
-        let train: [TaggedSentence], dev: [TaggedSentence], test: [TaggedSentence]
+    /// The tagger's train, dev and test sentences and where they came from, in words.
+    struct TaggingData {
+        var train: [TaggedSentence], dev: [TaggedSentence], test: [TaggedSentence]
+        var source: String
+    }
+
+    func namedEntityData() throws -> TaggingData {
         if let dir = options.dataDir {
             let data = DataDirectory(dir)
-            (train, dev, test) = (try CoNLLReader.read(data.conllTrain), try CoNLLReader.read(data.conllDev), try CoNLLReader.read(data.conllTest))
-            say("Data: CoNLL-2003 English (\(data.file("conll2003/iob1").path)), IOB1 tags")
-        } else {
-            let sentences = try CoNLLReader.read(SampleData.url("ner-sample.conll"))
-            let a = sentences.count * 4 / 5, b = sentences.count * 9 / 10
-            (train, dev, test) = (Array(sentences[..<a]), Array(sentences[a..<b]), Array(sentences[b...]))
-            say("Data: the bundled made-up NER sample (80% train, 10% dev, 10% test)")
+            // read and checked together: dev and test may hold only the training file's types
+            let corpus = try NERSplits(data)
+            return TaggingData(train: corpus.train, dev: corpus.dev, test: corpus.test, source: "CoNLL-2003 English (\(data.file("conll2003/iob1").path)), IOB1 tags")
         }
+        let sentences = try CoNLLReader.read(SampleData.url("ner-sample.conll"))
+        let a = sentences.count * 4 / 5, b = sentences.count * 9 / 10
+        return TaggingData(train: Array(sentences[..<a]), dev: Array(sentences[a..<b]), test: Array(sentences[b...]),
+                           source: "the bundled made-up NER sample (80% train, 10% dev, 10% test)")
+    }
+
+    func tagging(_ data: TaggingData, curves: inout [LinePlot.Series]) throws -> TaggingResults {
+        say("\n## 1 · Named-entity tagging with an LSTM and a bidirectional LSTM\n")
+        let (train, dev, test) = (data.train, data.dev, data.test)
+        say("Data: \(data.source)")
         say("  \(train.count) training sentences, \(dev.count) dev, \(test.count) test")
         let features = TaggingFeatures(training: train)
         let encode = { (s: [TaggedSentence]) in s.map(features.encode) }
@@ -177,10 +191,9 @@ struct Chapter09: ParsableCommand {
         say("  predicted: " + show(EntitySpan.spans(predicted)))
     }
 
-    func classification(curves: inout [LinePlot.Series]) throws -> ClassificationResults {
+    func classification(_ corpus: SentimentCorpus, curves: inout [LinePlot.Series]) throws -> ClassificationResults {
         say("\n## 2 · Sentence classification: LSTM states pooled three ways, beside Chapter 2's DAN\n")
         let phrases = trainOn == "phrases"
-        let corpus = try SentimentCorpus.load(dataDirectory: options.dataDir, phrases: phrases)
         let vocabulary = corpus.vocabulary()
         let train = EncodedSentences(phrases ? corpus.train.phrases : corpus.train.sentences, task: .binary, vocabulary: vocabulary)
         let dev = EncodedSentences(corpus.dev, task: .binary, vocabulary: vocabulary)

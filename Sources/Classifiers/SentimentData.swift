@@ -40,11 +40,25 @@ public struct SentimentCorpus: Sendable {
                     SampleData.url("sentiment-sample.test.txt"))
             source = "bundled made-up sample (Scripts/make_sentiment_sample.py)"
         }
-        return SentimentCorpus(
+        let corpus = SentimentCorpus(
             train: try SentimentTreebank.read(urls.0, phrases: phrases),
             dev: try SentimentTreebank.read(urls.1).sentences,
             test: try SentimentTreebank.read(urls.2).sentences,
             source: source)
+        // Every chapter that reads the treebank runs SST-2, which leaves the neutral
+        // sentences out: a dev or test file of neutral sentences only would score 0 of 0,
+        // and training on none would have nothing to learn from.
+        func hasBinary(_ sentences: [LabelledSentence]) -> Bool { sentences.contains { $0.binary != nil } }
+        func allNeutral(_ units: String) -> String {
+            "every \(units) is neutral (label 2), and SST-2 keeps only negative (0, 1) and positive (3, 4) ones"
+        }
+        guard hasBinary(phrases ? corpus.train.phrases : corpus.train.sentences) else {
+            throw TextDataError.nothingToTrainOn(path: urls.0.path, reason: allNeutral(phrases ? "phrase" : "sentence"))
+        }
+        for (url, sentences) in [(urls.1, corpus.dev), (urls.2, corpus.test)] where !hasBinary(sentences) {
+            throw TextDataError.nothingToEvaluate(path: url.path, reason: allNeutral("sentence"))
+        }
+        return corpus
     }
 
     /// The training words seen at least `minimumCount` times in the training sentences;

@@ -73,9 +73,17 @@ private struct TreeParser {
         }
     }
 
+    /// Deeper nesting than this is refused rather than followed: each level is a call,
+    /// and a line of a million "(" would otherwise overflow the stack. The treebank's
+    /// deepest tree is a few dozen levels.
+    static let maximumDepth = 1000
+
     /// `(label child child)` or `(label word)`; returns the node's words and label, and
     /// hands every node (the root included) to `collect`.
-    mutating func parseTree(collect: ((LabelledSentence) -> Void)?) throws -> LabelledSentence {
+    mutating func parseTree(collect: ((LabelledSentence) -> Void)?, depth: Int = 1) throws -> LabelledSentence {
+        guard depth <= Self.maximumDepth else {
+            throw Failure(message: "trees nested more than \(Self.maximumDepth) deep at column \(position + 1)")
+        }
         skipSpaces()
         guard position < text.count, text[position] == UInt8(ascii: "(") else {
             throw Failure(message: "expected \"(\" at column \(position + 1)")
@@ -94,7 +102,7 @@ private struct TreeParser {
                 skipSpaces()
                 guard position < text.count else { throw Failure(message: "the tree is not closed") }
                 if text[position] == UInt8(ascii: ")") { break }
-                words += try parseTree(collect: collect).words
+                words += try parseTree(collect: collect, depth: depth + 1).words
             }
         } else {
             let start = position

@@ -48,10 +48,10 @@ final class Chapter01Tests: XCTestCase {
     func testTrainingLowersTheLossOnTheSample() throws {
         let features = WindowFeatures(training: sentences)
         let windows = features.windows(sentences)
-        let labels = Self.sample.flatMap { NERTags.ids($0.map(\.tag)) }
+        let labels = Self.sample.flatMap { NERTags.conll2003.ids($0.map(\.tag)) }
         var generator = SeededGenerator(seed: 2)
         let model = WindowClassifier<Float>(
-            .init(words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count, hidden: 50, classes: NERTags.all.count),
+            .init(words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count, hidden: 50, classes: NERTags.conll2003.all.count),
             using: &generator)
         let before = meanLoss(model, windows: windows, labels: labels)
         XCTAssertEqual(before, log(9), accuracy: 0.5)  // near-uniform over 9 tags at the start
@@ -63,7 +63,7 @@ final class Chapter01Tests: XCTestCase {
     func testSameSeedSameModelOtherSeedOtherModel() throws {
         let features = WindowFeatures(training: sentences)
         let windows = features.windows(Array(sentences.prefix(40)))
-        let labels = Self.sample.prefix(40).flatMap { NERTags.ids($0.map(\.tag)) }
+        let labels = Self.sample.prefix(40).flatMap { NERTags.conll2003.ids($0.map(\.tag)) }
         func trained(seed: UInt64) throws -> [Float] {
             var generator = SeededGenerator(seed: seed)
             let model = WindowClassifier<Float>(
@@ -108,8 +108,8 @@ final class Chapter01Tests: XCTestCase {
     func testEntityScoresOfAHandMadeTagging() {
         let words = [["Samuel", "Quinn", "visited", "New", "York", "with", "Reuters"]]
         let gold = [["I-PER", "I-PER", "O", "I-LOC", "I-LOC", "O", "I-ORG"]]  // IOB1, as in the corpus
-        let predictedIDs = NERTags.ids(["B-PER", "I-PER", "O", "B-LOC", "O", "O", "B-ORG"])
-        let predicted = regroup(predictedIDs.map { NERTags.all[$0] }, like: words)
+        let predictedIDs = NERTags.conll2003.ids(["B-PER", "I-PER", "O", "B-LOC", "O", "O", "B-ORG"])
+        let predicted = regroup(predictedIDs.map { NERTags.conll2003.all[$0] }, like: words)
         let scores = EntityScores(gold: gold, predicted: predicted)
         XCTAssertEqual(scores.overall.correct, 2)
         XCTAssertEqual(scores.overall.predicted, 3)
@@ -124,7 +124,7 @@ final class Chapter01Tests: XCTestCase {
     /// every one of the 9⁴ sequences of a four-word sentence.
     func testWellFormedDecodingIsTheBestWellFormedSequence() {
         var generator = SeededGenerator(seed: 4)
-        let tags = NERTags.all
+        let tags = NERTags.conll2003.all
         for _ in 0..<20 {
             let rows = (0..<4).map { _ in (0..<tags.count).map { _ in log(generator.uniform(0.01...1)) } }
             let decoded = IOBDecoder.decode(logProbabilities: rows, tags: tags)
@@ -162,7 +162,7 @@ final class Chapter01Tests: XCTestCase {
             let tagger = WindowClassifier<Float>(
                 .init(words: features.words.count, prefixes: features.prefixes.count, suffixes: features.suffixes.count, hidden: 8, classes: 9), using: &generator)
             let command = try Chapter01.parse(["--figures", directory.appendingPathComponent(name).path])
-            try command.renderFigures(binary: binary, tagger: tagger, window: window)
+            try command.renderFigures(binary: binary, tagger: tagger, window: window, label: NERTags.conll2003.index["B-LOC"]!)
             return try ["chapter01-binary-classifier", "chapter01-softmax-classifier"].flatMap { base in
                 try ["svg", "png"].map { try Data(contentsOf: directory.appendingPathComponent("\(name)/\(base).\($0)")) }
             }
@@ -172,6 +172,63 @@ final class Chapter01Tests: XCTestCase {
         let svg = String(decoding: first[0], as: UTF8.self)
         for label in ["words.E", "ner.W", "ner.b", "ner.u", "tanh", "sigmoid"] {
             XCTAssertTrue(svg.contains(label), "the binary graph shows \(label)")
+        }
+    }
+
+    /// A data directory holding, as conll2003/iob1/eng.*, a small corpus in the layout of
+    /// most NER corpora (two TAB-separated columns, IOB2) with WNUT-17's six entity types,
+    /// lower case: none of them is CoNLL-2003's. `dev` replaces the dev file's text.
+    func socialMediaCorpus(dev: String? = nil) throws -> DataDirectory {
+        let sentences = [
+            "Tim/B-person Cook/I-person showed/O the/O new/O iPhone/B-product in/O Paris/B-location",
+            "Apple/B-corporation staged/O Hamlet/B-creative-work with/O BTS/B-group ./O",
+            "BTS/B-group love/O the/O iPhone/B-product ,/O says/O Tim/B-person",
+            "Hamlet/B-creative-work opens/O in/O Paris/B-location tonight/O",
+        ].map { $0.split(separator: " ").map { $0.replacingOccurrences(of: "/", with: "\t") }.joined(separator: "\n") }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ch01-wnut-\(UUID())")
+        let folder = root.appendingPathComponent("conll2003/iob1")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let text = (Array(repeating: sentences, count: 5).joined()).joined(separator: "\n\n") + "\n"
+        for (name, content) in [("eng.train", text), ("eng.testa", dev ?? text), ("eng.testb", text)] {
+            try content.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        return DataDirectory(root.path)
+    }
+
+    /// Another corpus's entity types train and score as CoNLL-2003's do (before, the
+    /// tag `B-product` crashed the chapter on a force-unwrapped class index).
+    func testAnyEntityTypesTrainAndScore() throws {
+        let data = try socialMediaCorpus()
+        defer { try? FileManager.default.removeItem(at: data.root) }
+        let results = try Chapter01.parse(["--epochs", "1", "--hidden", "16"]).trainOnCoNLL(data)
+        XCTAssertEqual(results.testF1ByType.keys.sorted(), ["corporation", "creative-work", "group", "location", "person", "product"])
+        XCTAssertTrue(results.testF1.isFinite)
+        XCTAssertEqual(NERTags(types: ["product", "LOC", "PER"]).all, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-product", "I-product"])
+    }
+
+    /// The score table has a row for every type, however many and however long their
+    /// names (OntoNotes' eighteen here), each name whole and the columns aligned.
+    func testScoreTableShowsEveryTypeWhole() {
+        let types = ["CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP", "ORDINAL",
+                     "ORG", "PERCENT", "PERSON", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART"]
+        let gold = [types.flatMap { ["B-\($0)", "I-\($0)", "O"] }]
+        let table = scoreTable(EntityScores(gold: gold, predicted: gold))
+        XCTAssertEqual(table.count, 19)
+        for (line, name) in zip(table, types + ["overall"]) {
+            XCTAssertTrue(line.hasPrefix("  \(name) "), line)
+            XCTAssertEqual(line.firstRange(of: "precision")?.lowerBound.utf16Offset(in: line), 2 + 11 + 1, line)
+        }
+        // CoNLL-2003's short names keep the width of 8 the book shows
+        XCTAssertTrue(scoreTable(EntityScores(gold: [["B-PER"]], predicted: [["B-PER"]]))[0].hasPrefix("  PER      precision"))
+    }
+
+    /// A dev tag of a type the training file lacks stops the run before training, naming
+    /// the file and line.
+    func testADevTypeUnseenInTrainingIsAnErrorBeforeTraining() throws {
+        let data = try socialMediaCorpus(dev: "Tim\tB-person\n\nthe\tO\nMoon\tB-place\n")
+        defer { try? FileManager.default.removeItem(at: data.root) }
+        XCTAssertThrowsError(try Chapter01.parse(["--epochs", "1", "--hidden", "16"]).trainOnCoNLL(data)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("\(data.conllDev.path):4: entity type \"place\" (tag B-place)"), "\(error)")
         }
     }
 

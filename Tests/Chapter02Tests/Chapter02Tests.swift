@@ -87,6 +87,37 @@ final class Chapter02Tests: XCTestCase {
         }
     }
 
+    /// A dev or test file of neutral sentences only leaves SST-2 nothing to score: an error
+    /// naming the file when the corpus is read, not "accuracy 0.00%" after training (and a
+    /// training file of neutral sentences only, nothing to learn from: it trapped).
+    func testAnEvaluationSplitWithoutBinarySentencesIsAnError() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sst-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let trees = root.appendingPathComponent("sst/trees")
+        try FileManager.default.createDirectory(at: trees, withIntermediateDirectories: true)
+        let mixed = "(3 (2 a) (4 good))\n(1 (2 not) (3 good))\n", neutral = "(2 (2 a) (2 film))\n(2 (3 good) (1 bad))\n"
+        for (dev, test, bad) in [(neutral, mixed, "dev.txt"), (mixed, neutral, "test.txt")] {
+            for (name, text) in [("train.txt", mixed), ("dev.txt", dev), ("test.txt", test)] {
+                try text.write(to: trees.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+            XCTAssertThrowsError(try SentimentCorpus.load(dataDirectory: root.path, phrases: false)) { error in
+                XCTAssertTrue("\(error)".hasPrefix(trees.appendingPathComponent(bad).path + ": nothing to evaluate on: every sentence is neutral"),
+                              "\(error)")
+            }
+        }
+        try mixed.write(to: trees.appendingPathComponent("test.txt"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try SentimentCorpus.load(dataDirectory: root.path, phrases: false).test.count, 2)
+        // training sentences all neutral: nothing to learn from (training on the phrases,
+        // which have labels 3 and 1 inside, there is)
+        try neutral.write(to: trees.appendingPathComponent("train.txt"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SentimentCorpus.load(dataDirectory: root.path, phrases: false)) { error in
+            XCTAssertEqual(error as? TextDataError, .nothingToTrainOn(
+                path: trees.appendingPathComponent("train.txt").path,
+                reason: "every sentence is neutral (label 2), and SST-2 keeps only negative (0, 1) and positive (3, 4) ones"))
+        }
+        XCTAssertEqual(try SentimentCorpus.load(dataDirectory: root.path, phrases: true).train.sentences.count, 2)
+    }
+
     /// On the real treebank: the sentence counts of the official splits, and the binary
     /// task keeps exactly the sentences of the SST-2 files (6,920 / 872 / 1,821).
     func testTreebankSplitsMatchTheSST2Files() throws {

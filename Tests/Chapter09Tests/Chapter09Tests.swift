@@ -1,4 +1,5 @@
 import Classifiers
+import FigureKit
 import Foundation
 import NeuralKit
 import TextData
@@ -127,6 +128,39 @@ final class Chapter09Tests: XCTestCase {
         let (_, results) = try trainDates(trainCount: 6000, testCount: 300, epochs: 6, hiddenSize: 128, seed: 1, quiet: true)
         XCTAssertGreaterThan(results.exactMatch, 85, "\(results.exactMatchPerEpoch)")
         XCTAssertLessThan(results.exactMatchPerEpoch[0], results.exactMatch)
+    }
+
+    /// The tagger reads its types from the training file, whatever they are (here
+    /// `B-product` and lower-case types, two columns), and a dev file with a type training
+    /// lacks, or with no entity at all, is an error naming the file before any training.
+    func testTaggerDataTakesAnyTypesAndChecksDevAndTest() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ch09-ner-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("conll2003/iob1")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func write(train: String = "iPhone B-product\nby O\nApple B-company\n", dev: String, test: String = "Apple B-company\n") throws {
+            for (name, text) in [("eng.train", train), ("eng.testa", dev), ("eng.testb", test)] {
+                try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+        }
+        let chapter = try Chapter09.parse(["--data-dir", root.path, "--tagger-epochs", "1", "--tagger-hidden", "4",
+                                           "--tagger-embedding", "4"])
+        try write(dev: "the O\niPhone B-product\n")
+        let data = try chapter.namedEntityData()
+        XCTAssertEqual(TaggingFeatures(training: data.train).tags, ["B-company", "B-product", "O"])
+        var curves: [LinePlot.Series] = []
+        XCTAssertTrue(try chapter.tagging(data, curves: &curves).bidirectional.testF1.isFinite)
+
+        try write(dev: "the O\niPhone B-product\n\nMars B-planet\n")
+        XCTAssertThrowsError(try chapter.namedEntityData()) { error in
+            XCTAssertTrue("\(error)".hasPrefix(folder.appendingPathComponent("eng.testa").path + ":4: entity type \"planet\""), "\(error)")
+        }
+        try write(dev: "the O\niPhone B-product\n", test: "nothing O\nhere O\n")
+        XCTAssertThrowsError(try chapter.namedEntityData()) { error in
+            XCTAssertEqual(error as? TextDataError, .nothingToEvaluate(
+                path: folder.appendingPathComponent("eng.testb").path,
+                reason: "no entities (every tag is O), so precision, recall and F1 are undefined"))
+        }
     }
 
     /// The chapter runs on the bundled samples and writes the JSON keys the book reads.

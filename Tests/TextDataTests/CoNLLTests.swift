@@ -3,20 +3,12 @@ import XCTest
 @testable import TextData
 
 final class CoNLLTests: XCTestCase {
-    var scratch: URL!
+    var scratch: ScratchFolder!
 
-    override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("textdata-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { scratch = try ScratchFolder() }
+    override func tearDown() { scratch?.remove() }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: scratch) }
-
-    func write(_ text: String, _ name: String = "f.conll") throws -> URL {
-        let url = scratch.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
+    func write(_ text: String, _ name: String = "f.conll") throws -> URL { try scratch.write(text, name) }
 
     func testReadsDocstartBlankLinesAndColumns() throws {
         let url = try write("""
