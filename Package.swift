@@ -176,6 +176,6 @@ let package = Package(
         .testTarget(name: "Chapter08Tests", dependencies: ["Chapter08", "RecurrentLM", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter07Tests", dependencies: ["Chapter07", "RecurrentLM", "NeuralKit", "TextData"]),
         .testTarget(name: "Chapter06Tests", dependencies: ["Chapter06", "RecurrentLM", "NeuralKit", "TextData"]),
-        .testTarget(name: "Chapter05Tests", dependencies: ["Chapter05", "RecurrentLM", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter05Tests", dependencies: ["Chapter05", "RecurrentLM", "NeuralKit", "TextData", "ChapterKit"]),
     ]
 )

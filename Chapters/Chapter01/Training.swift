@@ -66,6 +66,7 @@ func train(
             progress.update(step + 1, status: String(format: "loss %.4f", total / Double((step + 1) * settings.batchSize)))
         }
         progress.finish()
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: steps)
         let mean = total / Double(windows.count)
         losses.append(mean)
         try afterEpoch(epoch, mean)

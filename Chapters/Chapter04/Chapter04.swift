@@ -156,6 +156,8 @@ enum Chapter04Training {
             let evaluationStart = clock.now
             let validCrossEntropy = meanCrossEntropy(model, validWindows)
             evaluationSeconds += (clock.now - evaluationStart).seconds
+            try TrainingError.checkFinite(validation: ExactMath.exp(validCrossEntropy), "validation perplexity", epoch: epoch,
+                                          step: (trainWindows.count + batchSize - 1) / batchSize)
             say(String(format: "epoch %d  train loss J = %.3f (exp J = %.1f)  valid perplexity %.1f  %.0f s training  %.0f words/s",
                        epoch, loss, ExactMath.exp(loss), ExactMath.exp(validCrossEntropy), seconds,
                        Double(trainWindows.count * epoch) / seconds))

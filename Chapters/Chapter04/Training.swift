@@ -66,6 +66,7 @@ func train(
                                                     ExactMath.exp(total / Double((step + 1) * settings.batchSize))))
         }
         progress.finish()
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: steps)
         try afterEpoch(epoch, total / Double(windows.count))
     }
 }

@@ -36,6 +36,8 @@ struct Chapter07: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "Lags k of the memory experiment, comma-separated.")
     var lags = "5,10,20,50,100,200"
 

@@ -213,6 +213,7 @@ func trainDates(trainCount: Int, testCount: Int, epochs: Int, hiddenSize: Int, s
             if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(step + 1))) }
         }
         if !quiet { progress.finish() }
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)
         let (match, _) = exactMatch()
         results.exactMatchPerEpoch.append(match)
         if !quiet { say(String(format: "  epoch %d: training loss %.4f, test exact match %.1f%%", epoch, total / Double(batches.count), match)) }

@@ -172,6 +172,7 @@ func trainTagger(
             progress.update(step + 1, status: String(format: "loss %.4f", total / Double(words)))
         }
         progress.finish()
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)
         let f1 = EntityScores(gold: devGold, predicted: predictTags(tagger, dev, tags: tags)).overall.f1
         say(String(format: "  %@ epoch %d: training loss %.4f, dev F1 %.2f", label as NSString, epoch, total / Double(words), f1))
         scores.append(f1)

@@ -61,6 +61,7 @@ public func trainClassifier<Model: SentenceClassifier>(
             if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(seen))) }
         }
         if !quiet { progress.finish() }
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)
         let devAccuracy = accuracy(model, on: dev)
         history.append(ClassifierEpoch(epoch: epoch, loss: total / Double(seen), devAccuracy: devAccuracy,
                                        seconds: (clock.now - start).seconds))
@@ -73,7 +74,8 @@ public func trainClassifier<Model: SentenceClassifier>(
 /// One training step, the same for every model trained here: the loss is recorded on a
 /// fresh tape and backpropagated (the tape is let go before the optimizer writes the
 /// parameters, which spares a copy of each), a loss that is not finite stops training
-/// naming the epoch and step, the gradient's norm is clipped (nil: not), the optimizer
+/// naming the epoch and step, the gradient's norm is clipped (nil: not; one that is not
+/// finite stops training too), the optimizer
 /// steps and the gradients are zeroed. Returns the loss.
 public func trainingStep<O: Optimizer>(
     _ parameters: [Parameter<Float>], optimizer: inout O, clip: Double?, epoch: Int, step: Int,
@@ -87,7 +89,7 @@ public func trainingStep<O: Optimizer>(
         value = Double(recorded.value.scalar)
     }
     guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step) }
-    if let clip { _ = clipGradientNorm(parameters, threshold: clip) }
+    if let clip { try TrainingError.checkFinite(gradientNorm: clipGradientNorm(parameters, threshold: clip), epoch: epoch, step: step) }
     optimizer.step(parameters)
     parameters.zeroGradients()
     return value

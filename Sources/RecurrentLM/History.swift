@@ -4,7 +4,7 @@ import NeuralKit
 import TextData
 
 /// One epoch's figures.
-public struct EpochRecord: Sendable {
+public struct EpochRecord: Sendable, Codable, Equatable {
     public var epoch: Int
     public var trainPerplexity: Double
     public var validPerplexity: Double
@@ -42,53 +42,235 @@ public enum LearningRateSchedule: Sendable {
 extension RecurrentLanguageModel where Scalar == Float {
     /// Trains for `epochs` epochs; after each, measures validation perplexity and applies
     /// `schedule`; at the end puts back the parameters of the best epoch.
+    ///
+    /// A loss, gradient norm, parameter or validation perplexity that is not finite stops
+    /// training with a ``TrainingError`` naming the epoch and step. With `checkpoint`, the
+    /// whole state (parameters, the best epoch's parameters, the optimizer, the learning
+    /// rate, the history) is saved after every epoch (``saveCheckpoint``), and with
+    /// `checkpoint.resume` training continues after the last saved epoch, with the same
+    /// result, bit for bit, as a run that was never stopped. `metadata` goes into the
+    /// checkpoint as it is (a chapter's vocabulary, say, for readers outside the package).
+    /// Ctrl-C stops training after the current step (``Interruption``).
     public func train(
         on stream: TokenStream, valid: TokenStream, test: TokenStream? = nil, settings: RecurrentTrainingSettings,
-        epochs: Int, schedule: LearningRateSchedule = .onPlateau(factor: 4), quiet: Bool = false
+        epochs: Int, schedule: LearningRateSchedule = .onPlateau(factor: 4), quiet: Bool = false,
+        checkpoint: Checkpointing? = nil, metadata: [String: String] = [:]
     ) throws -> TrainingHistory {
         let model = self
-        var history = TrainingHistory()
-        var optimizer = RecurrentOptimizer<Float>(settings.method, learningRate: settings.learningRate)
-        var best = Double.infinity
-        var bestValues = model.parameters.map(\.value)
+        var run = TrainingRun(model: model, settings: settings)
+        let identity = trainingIdentity(stream: stream, valid: valid, settings: settings, schedule: schedule)
+        if let checkpoint {
+            if checkpoint.resume && !(checkpoint.startsAfreshIfMissing && !FileManager.default.fileExists(atPath: checkpoint.url.path)) {
+                try run.restore(from: checkpoint, identity: identity)
+                if !quiet { say("Resumed from \(checkpoint.url.path) after epoch \(run.completed).") }
+            } else {
+                try checkpoint.prepareFolder()
+                // Epoch 0: an interrupt during the first epoch can resume from the start.
+                try run.save(to: checkpoint, identity: identity, metadata: metadata)
+            }
+        }
+        Interruption.begin()
+        defer { Interruption.end() }
         let windowsPerEpoch = max(1, stream.predictedCount / (settings.batchSize * settings.bptt))
         let stretch = max(1, windowsPerEpoch / 10)
-        for epoch in 1...max(epochs, 1) where epochs > 0 {
+        for epoch in (run.completed + 1)..<(max(epochs, run.completed) + 1) {
             var recent = 0.0, recentCount = 0
-            let learningRate = optimizer.learningRate
-            let report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: epoch,
+            let learningRate = run.optimizer.learningRate
+            let report: EpochReport
+            do {
+                report = try model.trainEpoch(on: stream, settings: settings, optimizer: &run.optimizer, epoch: epoch,
                                               label: "epoch \(epoch)/\(epochs)") { window, loss in
-                recent += loss
-                recentCount += 1
-                if window % stretch == 0 {
-                    history.trainCurve.append((Double(epoch - 1) + Double(window) / Double(windowsPerEpoch), ExactMath.exp(recent / Double(recentCount))))
-                    recent = 0
-                    recentCount = 0
+                    recent += loss
+                    recentCount += 1
+                    if window % stretch == 0 {
+                        run.history.trainCurve.append((Double(epoch - 1) + Double(window) / Double(windowsPerEpoch), ExactMath.exp(recent / Double(recentCount))))
+                        recent = 0
+                        recentCount = 0
+                    }
                 }
+            } catch TrainingError.interrupted(let epoch, let step, _) {
+                // The epoch's steps so far are dropped: the last saved epoch is the resume point.
+                let saved = checkpoint.map {
+                    "The checkpoint of epoch \(run.completed) is in \($0.url.path) (epoch \(epoch) restarts from its beginning). "
+                        + "Resume with:\n  \(Checkpointing.resumeCommand)"
+                } ?? "Nothing was saved: run with --checkpoint DIR to be able to resume."
+                throw TrainingError.interrupted(epoch: epoch, step: step, saved: saved)
             }
-            history.trainSeconds += report.seconds
-            history.words += report.words
+            try TrainingError.checkFinite(model.parameters, epoch: epoch, step: report.windows)
+            run.history.trainSeconds += report.seconds
+            run.history.words += report.words
             let validPerplexity = model.perplexity(of: valid)
-            history.epochs.append(EpochRecord(epoch: epoch, trainPerplexity: ExactMath.exp(report.meanLoss), validPerplexity: validPerplexity,
-                                              testPerplexity: test.map { model.perplexity(of: $0) },
-                                              learningRate: learningRate, wordsPerSecond: report.wordsPerSecond))
+            try TrainingError.checkFinite(validation: validPerplexity, "validation perplexity", epoch: epoch, step: report.windows)
+            run.history.epochs.append(EpochRecord(epoch: epoch, trainPerplexity: ExactMath.exp(report.meanLoss), validPerplexity: validPerplexity,
+                                                  testPerplexity: test.map { model.perplexity(of: $0) },
+                                                  learningRate: learningRate, wordsPerSecond: report.wordsPerSecond))
             if !quiet {
                 say(String(format: "epoch %d  lr %g  train J = %.3f (exp J = %.1f)  valid perplexity %.1f  %.1f s  %.0f words/s  "
                            + "clipped %d of %d windows (largest norm %.2f)",
                            epoch, Double(learningRate), report.meanLoss, ExactMath.exp(report.meanLoss), validPerplexity, report.seconds,
                            report.wordsPerSecond, report.clippedWindows, report.windows, report.largestNorm))
             }
-            let improved = validPerplexity < best
+            let improved = validPerplexity < run.best
             if improved {
-                best = validPerplexity
-                bestValues = model.parameters.map(\.value)
+                run.best = validPerplexity
+                run.bestEpoch = epoch
+                run.bestValues = model.parameters.map(\.value)
             }
             switch schedule {
-            case .onPlateau(let factor): if !improved { optimizer.learningRate /= factor }
-            case .after(let keep, let factor): if epoch >= keep { optimizer.learningRate *= factor }
+            case .onPlateau(let factor): if !improved { run.optimizer.learningRate /= factor }
+            case .after(let keep, let factor): if epoch >= keep { run.optimizer.learningRate *= factor }
+            }
+            run.completed = epoch
+            if let checkpoint { try run.save(to: checkpoint, identity: identity, metadata: metadata) }
+            if Interruption.requested {
+                let saved = checkpoint.map { "The checkpoint of epoch \(epoch) is in \($0.url.path). Resume with:\n  \(Checkpointing.resumeCommand)" }
+                    ?? "Nothing was saved: run with --checkpoint DIR to be able to resume."
+                throw TrainingError.interrupted(epoch: epoch, step: report.windows, saved: saved)
             }
         }
-        for (parameter, value) in zip(model.parameters, bestValues) { parameter.value = value }
+        for (parameter, value) in zip(model.parameters, run.bestValues) { parameter.value = value }
+        return run.history
+    }
+
+    /// What a checkpoint must match to be resumed by this run: the parameters' names and
+    /// shapes, the training settings, the schedule, the kernels and the training text
+    /// (its length and a hash of its ids). The number of epochs is not part of it: a run
+    /// may be resumed to train for longer.
+    func trainingIdentity(stream: TokenStream, valid: TokenStream, settings: RecurrentTrainingSettings,
+                          schedule: LearningRateSchedule) -> [String: String] {
+        var fields = [
+            "parameters": parameters.map { "\($0.name) \($0.shape)" }.joined(separator: ", "),
+            "optimizer": settings.method.rawValue, "learning_rate": "\(settings.learningRate)",
+            "batch_size": "\(settings.batchSize)", "bptt": "\(settings.bptt)", "clip": "\(settings.clip)",
+            "dropout": "\(settings.dropout)", "seed": "\(settings.seed)", "schedule": "\(schedule)",
+            "kernels": "\(Kernels.choice)",
+        ]
+        // FNV-1a over the ids: a different corpus (or --train-percent) is a different run.
+        for (key, ids) in [("train_text", stream.ids), ("valid_text", valid.ids)] {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for id in ids { hash = (hash ^ UInt64(truncatingIfNeeded: id)) &* 0x100_0000_01b3 }
+            fields[key] = "\(ids.count) tokens, FNV-1a \(String(hash, radix: 16))"
+        }
+        return fields
+    }
+}
+
+/// Everything a training run carries from epoch to epoch, and so everything a
+/// checkpoint holds: the model's parameters, the optimizer's state (the learning rate;
+/// Adam's moments and step count), the best epoch and its parameters, the history. The
+/// dropout masks need no saved state: epoch e draws them from seed + e.
+struct TrainingRun<Cell: RecurrentCell> where Cell.Scalar == Float {
+    let model: RecurrentLanguageModel<Cell>
+    var optimizer: RecurrentOptimizer<Float>
+    var history = TrainingHistory()
+    var completed = 0
+    var best = Double.infinity
+    var bestEpoch = 0
+    var bestValues: [Tensor<Float>]
+
+    init(model: RecurrentLanguageModel<Cell>, settings: RecurrentTrainingSettings) {
+        self.model = model
+        optimizer = RecurrentOptimizer(settings.method, learningRate: settings.learningRate)
+        bestValues = model.parameters.map(\.value)
+    }
+
+    static var format: String { "neural-nlp-course recurrent language model checkpoint, version 1" }
+
+    /// The checkpoint's tensors: each parameter under its own name, the best epoch's
+    /// values as `best.<name>`, Adam's moments as `optimizer.adam.m.<name>` and
+    /// `optimizer.adam.v.<name>`. Written atomically.
+    func save(to checkpoint: Checkpointing, identity: [String: String], metadata extra: [String: String]) throws {
+        var file = SafeTensors()
+        let parameters = model.parameters
+        file.set(parameters)
+        for (p, value) in zip(parameters, bestValues) { file.set("best." + p.name, value) }
+        var metadata = extra
+        if case .adam(let adam) = optimizer {
+            for p in parameters {
+                let (m, v) = adam.moments(of: p) ?? ([Float](repeating: 0, count: p.value.count), [Float](repeating: 0, count: p.value.count))
+                file.set("optimizer.adam.m." + p.name, Tensor(shape: p.shape, scalars: m))
+                file.set("optimizer.adam.v." + p.name, Tensor(shape: p.shape, scalars: v))
+            }
+            metadata["optimizer.adam.step_count"] = "\(adam.stepCount)"
+        }
+        metadata["format"] = Self.format
+        metadata["epochs_done"] = "\(completed)"
+        metadata["learning_rate"] = "\(optimizer.learningRate)"
+        metadata["best_valid_perplexity"] = "\(best)"
+        metadata["best_epoch"] = "\(bestEpoch)"
+        metadata["identity"] = Checkpointing.identity(identity)
+        metadata["history"] = String(decoding: try JSONEncoder().encode(SavedHistory(history)), as: UTF8.self)
+        file.metadata = metadata
+        do { try file.write(to: checkpoint.url) } catch {
+            throw CheckpointError.unusable(path: checkpoint.url.path, reason: "saving after epoch \(completed) failed: \(error)")
+        }
+    }
+
+    /// Puts back the state `save` wrote, after checking the checkpoint is this run's.
+    mutating func restore(from checkpoint: Checkpointing, identity: [String: String]) throws {
+        let path = checkpoint.url.path
+        guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.missing(path: path) }
+        do {
+            let file = try SafeTensors(contentsOf: checkpoint.url)
+            guard file.metadata["format"] == Self.format else {
+                throw CheckpointError.unusable(path: path, reason: "not a checkpoint of a recurrent language model's training")
+            }
+            try checkpoint.checkCompatible(saved: Checkpointing.identity(decoding: file.metadata["identity"]), identity: identity)
+            func number<T: LosslessStringConvertible>(_ key: String) throws -> T {
+                guard let text = file.metadata[key], let value = T(text) else {
+                    throw CheckpointError.unusable(path: path, reason: "metadata \(key) is missing or malformed")
+                }
+                return value
+            }
+            let parameters = model.parameters
+            let values = try parameters.map { try file.tensor($0.name, shape: $0.shape, as: Float.self) }
+            bestValues = try parameters.map { try file.tensor("best." + $0.name, shape: $0.shape, as: Float.self) }
+            if case .adam(var adam) = optimizer {
+                let moments = try parameters.map { p in
+                    (p, first: try file.tensor("optimizer.adam.m." + p.name, shape: p.shape, as: Float.self).scalars,
+                     second: try file.tensor("optimizer.adam.v." + p.name, shape: p.shape, as: Float.self).scalars)
+                }
+                adam.restore(stepCount: try number("optimizer.adam.step_count"), moments: moments)
+                optimizer = .adam(adam)
+            }
+            optimizer.learningRate = try number("learning_rate")
+            completed = try number("epochs_done")
+            best = try number("best_valid_perplexity")
+            bestEpoch = try number("best_epoch")
+            guard let historyText = file.metadata["history"],
+                  let saved = try? JSONDecoder().decode(SavedHistory.self, from: Data(historyText.utf8)) else {
+                throw CheckpointError.unusable(path: path, reason: "metadata history is missing or malformed")
+            }
+            history = saved.history
+            for (parameter, value) in zip(parameters, values) { parameter.value = value }
+        } catch let error as SafeTensorsError {
+            throw CheckpointError.unusable(path: path, reason: "\(error)")
+        }
+    }
+}
+
+/// ``TrainingHistory`` as JSON (its curve as two arrays).
+struct SavedHistory: Codable {
+    var epochs: [EpochRecord]
+    var curveX: [Double]
+    var curveY: [Double]
+    var trainSeconds: Double
+    var words: Int
+
+    init(_ history: TrainingHistory) {
+        epochs = history.epochs
+        curveX = history.trainCurve.map(\.x)
+        curveY = history.trainCurve.map(\.y)
+        trainSeconds = history.trainSeconds
+        words = history.words
+    }
+
+    var history: TrainingHistory {
+        var history = TrainingHistory()
+        history.epochs = epochs
+        history.trainCurve = zip(curveX, curveY).map { (x: $0, y: $1) }
+        history.trainSeconds = trainSeconds
+        history.words = words
         return history
     }
 }

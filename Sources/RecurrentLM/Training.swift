@@ -73,7 +73,8 @@ public enum RecurrentOptimizer<Scalar: TensorScalar> {
 extension RecurrentLanguageModel where Scalar == Float {
     /// One pass over `stream` with truncated BPTT: the hidden state runs on from window
     /// to window (its value only: gradients stop at the window's edge). Each window:
-    /// forward, J, backward, clip, step. Throws on a non-finite loss, naming the step.
+    /// forward, J, backward, clip, step. Throws on a non-finite loss or gradient norm,
+    /// naming the step, and after the step in which Ctrl-C arrived (``Interruption``).
     public func trainEpoch(
         on stream: TokenStream, settings: RecurrentTrainingSettings, optimizer: inout RecurrentOptimizer<Float>,
         epoch: Int, label: String? = nil, afterWindow: (Int, Double) -> Void = { _, _ in }
@@ -101,6 +102,7 @@ extension RecurrentLanguageModel where Scalar == Float {
             // ‖ĝ‖ is measured either way; with clip = 0 nothing is rescaled.
             let threshold = settings.clip > 0 ? settings.clip : .infinity
             let norm = clipGradientNorm(parameters, threshold: threshold)
+            try TrainingError.checkFinite(gradientNorm: norm, epoch: epoch, step: index + 1)
             report.largestNorm = max(report.largestNorm, norm)
             if norm >= threshold { report.clippedWindows += 1 }
             report.norms.append((norm, min(norm, threshold)))
@@ -115,6 +117,11 @@ extension RecurrentLanguageModel where Scalar == Float {
             progress.update(index + 1, status: String(
                 format: "loss %.3f  ppl %.1f  %.0f words/s", totalLoss / Double(report.words),
                 ExactMath.exp(totalLoss / Double(report.words)), Double(report.words) / max(seconds, 1e-9)))
+            // Ctrl-C (see `Interruption`): stop between steps; the caller says what was saved.
+            if Interruption.requested && index + 1 < windows.count {
+                progress.finish()
+                throw TrainingError.interrupted(epoch: epoch, step: index + 1, saved: "")
+            }
         }
         progress.finish()
         report.seconds = (clock.now - start).seconds

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import NeuralKit
+
+/// The options of a chapter whose training saves checkpoints (a separate group, so that a
+/// chapter without checkpoints does not accept `--checkpoint` and silently save nothing).
+public struct CheckpointOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Save the model, the optimizer and the training state to this folder after every epoch (safetensors files), "
+            + "so that an interrupted run can continue with --resume.", valueName: "dir"))
+    public var checkpoint: String?
+
+    @Flag(help: "Continue from the last completed epoch saved in --checkpoint DIR (the same options as the run that saved it).")
+    public var resume = false
+
+    public init() {}
+
+    /// Checked before any work: --resume needs a folder holding a checkpoint.
+    public func validate() throws {
+        guard resume else { return }
+        guard let checkpoint else { throw ValidationError("--resume needs --checkpoint DIR, the folder the earlier run saved to") }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: checkpoint, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("--resume: the checkpoint folder \(checkpoint) does not exist")
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: checkpoint)) ?? []
+        guard files.contains(where: { $0.hasSuffix(Checkpointing.fileExtension) }) else {
+            throw ValidationError("--resume: \(checkpoint) holds no checkpoint (*\(Checkpointing.fileExtension))")
+        }
+    }
+
+    /// Where this run's checkpoints go, or nil without --checkpoint.
+    public var checkpointing: Checkpointing? {
+        checkpoint.map { Checkpointing(directory: URL(fileURLWithPath: $0, isDirectory: true), resume: resume) }
+    }
+}
+
+/// Where a training run saves its checkpoints and whether it starts from one. A chapter
+/// that trains several models gives each its own file (``named(_:)``).
+public struct Checkpointing: Sendable {
+    public static let fileExtension = ".safetensors"
+    public var directory: URL
+    public var resume: Bool
+    /// The file's name without the extension.
+    public var name = "model"
+    /// With ``resume``: whether a missing file means "train from the start" (a model the
+    /// interrupted run had not reached) instead of an error.
+    public var startsAfreshIfMissing = false
+
+    public init(directory: URL, resume: Bool, name: String = "model") {
+        self.directory = directory
+        self.resume = resume
+        self.name = name
+    }
+
+    public func named(_ name: String, startsAfreshIfMissing: Bool = false) -> Checkpointing {
+        var copy = self
+        copy.name = name
+        copy.startsAfreshIfMissing = startsAfreshIfMissing
+        return copy
+    }
+
+    public var url: URL { directory.appendingPathComponent(name + Self.fileExtension) }
+
+    /// Creates the folder if needed (the first save).
+    public func prepareFolder() throws {
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw CheckpointError.unusable(path: directory.path, reason: "cannot create the folder: \(error)")
+        }
+    }
+
+    /// The command line that continues this run: the same one, with --resume.
+    public static var resumeCommand: String {
+        let arguments = CommandLine.arguments
+        return (arguments + (arguments.contains("--resume") ? [] : ["--resume"])).map(shellQuoted).joined(separator: " ")
+    }
+
+    /// Checks that a checkpoint was saved by a run of the same model and training options
+    /// (`identity`, as ``identity(_:)`` writes it), naming what differs.
+    public func checkCompatible(saved: [String: String], identity current: [String: String]) throws {
+        let differences = Set(saved.keys).union(current.keys).sorted().filter { saved[$0] != current[$0] }.map {
+            "\($0): checkpoint \(saved[$0] ?? "(none)"), this run \(current[$0] ?? "(none)")"
+        }
+        guard differences.isEmpty else {
+            throw CheckpointError.incompatible(path: url.path, differences: differences)
+        }
+    }
+
+    /// The identity as one JSON string (sorted keys), for the checkpoint's metadata.
+    public static func identity(_ fields: [String: String]) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func identity(decoding text: String?) -> [String: String] {
+        guard let text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String] else { return [:] }
+        return object
+    }
+}
+
+/// A checkpoint that cannot be used, named by file.
+public enum CheckpointError: Error, CustomStringConvertible {
+    case missing(path: String)
+    case unusable(path: String, reason: String)
+    case incompatible(path: String, differences: [String])
+
+    public var description: String {
+        switch self {
+        case .missing(let path):
+            return "--resume: there is no checkpoint \(path) (was the earlier run started with the same options?)"
+        case .unusable(let path, let reason): return "checkpoint \(path): \(reason)"
+        case .incompatible(let path, let differences):
+            return "--resume: checkpoint \(path) was saved by a run with other options:\n  "
+                + differences.joined(separator: "\n  ") + "\nresume with the options it was saved with, or start afresh without --resume"
+        }
+    }
+}
+
+private func shellQuoted(_ word: String) -> String {
+    let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+    return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// Ctrl-C during training: the first SIGINT asks the training loop to stop after the step
+/// it is in (it polls ``requested`` between steps, saves what it can and says how to
+/// resume); a second one ends the program at once, as usual. Outside training, SIGINT
+/// keeps its default action.
+public enum Interruption {
+    private static let state = InterruptionState()
+
+    /// Installs the handler for the duration of a training run.
+    public static func begin() { state.begin() }
+
+    /// Gives SIGINT back its default action and forgets any request.
+    public static func end() { state.end() }
+
+    /// Whether SIGINT arrived since ``begin()``.
+    public static var requested: Bool { state.requested }
+
+    /// Acts as if SIGINT had arrived (for tests).
+    public static func request() { state.request() }
+}
+
+/// The flag behind ``Interruption``, set from a dispatch queue, read by the training loop.
+private final class InterruptionState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private var source: DispatchSourceSignal?
+
+    var requested: Bool { lock.withLock { flag } }
+
+    func request() { lock.withLock { flag = true } }
+
+    func begin() {
+        lock.withLock {
+            // The flag is not cleared here: a request made just before (a test's) counts.
+            guard source == nil else { return }
+            // The signal is ignored by the process and delivered to the dispatch source instead.
+            signal(SIGINT, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                if self.requested {
+                    FileHandle.standardError.write(Data("\nSecond interrupt: stopping now, nothing more is saved.\n".utf8))
+                    exit(130)
+                }
+                self.request()
+                FileHandle.standardError.write(Data("\nInterrupt: stopping after this step (Ctrl-C again to stop at once).\n".utf8))
+            }
+            source.resume()
+            self.source = source
+        }
+    }
+
+    func end() {
+        lock.withLock {
+            source?.cancel()
+            source = nil
+            flag = false
+            signal(SIGINT, SIG_DFL)
+        }
+    }
+}
