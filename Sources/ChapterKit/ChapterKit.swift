@@ -78,6 +78,17 @@ public enum TrainingError: Error, CustomStringConvertible {
         }
     }
 
+    /// Ctrl-C in epoch `epoch` after `step`: says what was saved (the checkpoint of
+    /// `savedEpoch`, the last complete epoch, when there is a checkpoint) and how to resume.
+    public static func interrupted(epoch: Int, step: Int, checkpoint: Checkpointing?, savedEpoch: Int) -> TrainingError {
+        let saved = checkpoint.map {
+            "The checkpoint of epoch \(savedEpoch) is in \($0.url.path)"
+                + (savedEpoch < epoch ? " (epoch \(epoch) restarts from its beginning)" : "")
+                + ". Resume with:\n  \(Checkpointing.resumeCommand)"
+        } ?? "Nothing was saved: run with --checkpoint DIR to be able to resume."
+        return .interrupted(epoch: epoch, step: step, saved: saved)
+    }
+
     /// Throws unless every value of every parameter is finite (after an epoch: a last
     /// step can leave NaN in the parameters with a finite loss).
     public static func checkFinite<Scalar: TensorScalar>(_ parameters: [Parameter<Scalar>], epoch: Int, step: Int) throws {

@@ -182,3 +182,120 @@ private final class InterruptionState: @unchecked Sendable {
         }
     }
 }
+
+/// A training run's state as one checkpoint file (safetensors, ``SafeTensors``): the
+/// parameters under the names the chapters print, other tensors under prefixed names
+/// (`best.<name>`, `optimizer.adam.m.<name>`, `optimizer.adam.v.<name>`), random
+/// generators' states as I64 tensors (`generator.<name>`), and in the metadata the
+/// format, the epochs done, the run's identity (what a resuming run must match) and
+/// whatever else the training loop needs, as strings. Every training loop with
+/// checkpoints saves and loads through this.
+public struct TrainingCheckpoint {
+    public var file = SafeTensors()
+    /// The file it was read from (for errors).
+    public private(set) var path = ""
+
+    public init(format: String, epochsDone: Int, identity: [String: String], metadata: [String: String] = [:]) {
+        file.metadata = metadata
+        file.metadata["format"] = format
+        file.metadata["epochs_done"] = "\(epochsDone)"
+        file.metadata["identity"] = Checkpointing.identity(identity)
+    }
+
+    public mutating func set(_ parameters: [Parameter<Float>], values: [Tensor<Float>]? = nil, prefix: String = "") {
+        for (p, value) in zip(parameters, values ?? parameters.map(\.value)) { file.set(prefix + p.name, value) }
+    }
+
+    /// Adam's step count and each parameter's moments (zeros before its first step).
+    public mutating func set(_ adam: Adam<Float>, for parameters: [Parameter<Float>]) {
+        for p in parameters {
+            let zeros = [Float](repeating: 0, count: p.value.count)
+            let (m, v) = adam.moments(of: p) ?? (zeros, zeros)
+            file.set("optimizer.adam.m." + p.name, Tensor(shape: p.shape, scalars: m))
+            file.set("optimizer.adam.v." + p.name, Tensor(shape: p.shape, scalars: v))
+        }
+        file.metadata["optimizer.adam.step_count"] = "\(adam.stepCount)"
+        file.metadata["optimizer.adam.learning_rate"] = "\(adam.learningRate)"
+    }
+
+    public mutating func set(_ name: String, _ generator: SeededGenerator) {
+        file.set("generator." + name, integers: generator.state.map { Int64(bitPattern: $0) })
+    }
+
+    /// Writes the file atomically, creating the folder if needed.
+    public func save(to checkpoint: Checkpointing) throws {
+        try checkpoint.prepareFolder()
+        do { try file.write(to: checkpoint.url) } catch {
+            throw CheckpointError.unusable(path: checkpoint.url.path, reason: "saving after epoch \(epochsDone) failed: \(error)")
+        }
+    }
+
+    /// Reads `checkpoint`'s file and checks that it is a `format` checkpoint of a run with
+    /// the same `identity`, before anything is loaded.
+    public static func load(_ checkpoint: Checkpointing, format: String, identity: [String: String]) throws -> TrainingCheckpoint {
+        let path = checkpoint.url.path
+        guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.missing(path: path) }
+        var loaded = TrainingCheckpoint(format: format, epochsDone: 0, identity: [:])
+        loaded.path = path
+        do { loaded.file = try SafeTensors(contentsOf: checkpoint.url) } catch {
+            throw CheckpointError.unusable(path: path, reason: "\(error)")
+        }
+        guard loaded.file.metadata["format"] == format else {
+            throw CheckpointError.unusable(path: path, reason: "not a checkpoint of this training (format \(loaded.file.metadata["format"] ?? "none"), expected \(format))")
+        }
+        try checkpoint.checkCompatible(saved: Checkpointing.identity(decoding: loaded.file.metadata["identity"]), identity: identity)
+        return loaded
+    }
+
+    public var epochsDone: Int { Int(file.metadata["epochs_done"] ?? "") ?? 0 }
+
+    /// A metadata value, parsed (Float, Double and Int descriptions read back bit for bit).
+    public func number<T: LosslessStringConvertible>(_ key: String) throws -> T {
+        guard let value = T(try text(key)) else { throw CheckpointError.unusable(path: path, reason: "metadata \(key) is malformed") }
+        return value
+    }
+
+    public func text(_ key: String) throws -> String {
+        guard let text = file.metadata[key] else { throw CheckpointError.unusable(path: path, reason: "metadata \(key) is missing") }
+        return text
+    }
+
+    /// The saved values of `parameters` (under `prefix` + name), shapes checked.
+    public func values(for parameters: [Parameter<Float>], prefix: String = "") throws -> [Tensor<Float>] {
+        try unusableIfThrows { try parameters.map { try file.tensor(prefix + $0.name, shape: $0.shape, as: Float.self) } }
+    }
+
+    /// Adam as saved: its learning rate, step count and moments.
+    public func restore(_ adam: inout Adam<Float>, for parameters: [Parameter<Float>]) throws {
+        let moments = try unusableIfThrows {
+            try parameters.map { p in
+                (p, first: try file.tensor("optimizer.adam.m." + p.name, shape: p.shape, as: Float.self).scalars,
+                 second: try file.tensor("optimizer.adam.v." + p.name, shape: p.shape, as: Float.self).scalars)
+            }
+        }
+        adam.restore(stepCount: try number("optimizer.adam.step_count"), moments: moments)
+        adam.learningRate = try number("optimizer.adam.learning_rate")
+    }
+
+    public func generator(_ name: String) throws -> SeededGenerator {
+        let words = try unusableIfThrows { try file.integers("generator." + name) }
+        guard words.count == 4 else { throw CheckpointError.unusable(path: path, reason: "generator.\(name) is not 4 words") }
+        return SeededGenerator(state: words.map { UInt64(bitPattern: $0) })
+    }
+
+    public func integers(_ name: String) throws -> [Int64] { try unusableIfThrows { try file.integers(name) } }
+
+    private func unusableIfThrows<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as SafeTensorsError {
+            throw CheckpointError.unusable(path: path, reason: "\(error)")
+        }
+    }
+}
+
+/// FNV-1a of a list of ids, for a checkpoint's identity: a different training text is a
+/// different run.
+public func fingerprint(_ ids: [Int]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for id in ids { hash = (hash ^ UInt64(truncatingIfNeeded: id)) &* 0x100_0000_01b3 }
+    return "\(ids.count) ids, FNV-1a \(String(hash, radix: 16))"
+}

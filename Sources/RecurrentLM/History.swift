@@ -90,11 +90,7 @@ extension RecurrentLanguageModel where Scalar == Float {
                 }
             } catch TrainingError.interrupted(let epoch, let step, _) {
                 // The epoch's steps so far are dropped: the last saved epoch is the resume point.
-                let saved = checkpoint.map {
-                    "The checkpoint of epoch \(run.completed) is in \($0.url.path) (epoch \(epoch) restarts from its beginning). "
-                        + "Resume with:\n  \(Checkpointing.resumeCommand)"
-                } ?? "Nothing was saved: run with --checkpoint DIR to be able to resume."
-                throw TrainingError.interrupted(epoch: epoch, step: step, saved: saved)
+                throw TrainingError.interrupted(epoch: epoch, step: step, checkpoint: checkpoint, savedEpoch: run.completed)
             }
             try TrainingError.checkFinite(model.parameters, epoch: epoch, step: report.windows)
             run.history.trainSeconds += report.seconds
@@ -123,9 +119,7 @@ extension RecurrentLanguageModel where Scalar == Float {
             run.completed = epoch
             if let checkpoint { try run.save(to: checkpoint, identity: identity, metadata: metadata) }
             if Interruption.requested {
-                let saved = checkpoint.map { "The checkpoint of epoch \(epoch) is in \($0.url.path). Resume with:\n  \(Checkpointing.resumeCommand)" }
-                    ?? "Nothing was saved: run with --checkpoint DIR to be able to resume."
-                throw TrainingError.interrupted(epoch: epoch, step: report.windows, saved: saved)
+                throw TrainingError.interrupted(epoch: epoch, step: report.windows, checkpoint: checkpoint, savedEpoch: epoch)
             }
         }
         for (parameter, value) in zip(model.parameters, run.bestValues) { parameter.value = value }
@@ -138,20 +132,15 @@ extension RecurrentLanguageModel where Scalar == Float {
     /// may be resumed to train for longer.
     func trainingIdentity(stream: TokenStream, valid: TokenStream, settings: RecurrentTrainingSettings,
                           schedule: LearningRateSchedule) -> [String: String] {
-        var fields = [
+        [
             "parameters": parameters.map { "\($0.name) \($0.shape)" }.joined(separator: ", "),
             "optimizer": settings.method.rawValue, "learning_rate": "\(settings.learningRate)",
             "batch_size": "\(settings.batchSize)", "bptt": "\(settings.bptt)", "clip": "\(settings.clip)",
             "dropout": "\(settings.dropout)", "seed": "\(settings.seed)", "schedule": "\(schedule)",
             "kernels": "\(Kernels.choice)",
+            // A different corpus (or --train-percent) is a different run.
+            "train_text": fingerprint(stream.ids), "valid_text": fingerprint(valid.ids),
         ]
-        // FNV-1a over the ids: a different corpus (or --train-percent) is a different run.
-        for (key, ids) in [("train_text", stream.ids), ("valid_text", valid.ids)] {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for id in ids { hash = (hash ^ UInt64(truncatingIfNeeded: id)) &* 0x100_0000_01b3 }
-            fields[key] = "\(ids.count) tokens, FNV-1a \(String(hash, radix: 16))"
-        }
-        return fields
     }
 }
 
@@ -176,76 +165,41 @@ struct TrainingRun<Cell: RecurrentCell> where Cell.Scalar == Float {
 
     static var format: String { "neural-nlp-course recurrent language model checkpoint, version 1" }
 
-    /// The checkpoint's tensors: each parameter under its own name, the best epoch's
-    /// values as `best.<name>`, Adam's moments as `optimizer.adam.m.<name>` and
-    /// `optimizer.adam.v.<name>`. Written atomically.
+    /// The checkpoint (``TrainingCheckpoint``): each parameter under its own name, the
+    /// best epoch's values as `best.<name>`, Adam's moments as `optimizer.adam.m.<name>`
+    /// and `optimizer.adam.v.<name>`; the rest in the metadata. Written atomically.
     func save(to checkpoint: Checkpointing, identity: [String: String], metadata extra: [String: String]) throws {
-        var file = SafeTensors()
+        var file = TrainingCheckpoint(format: Self.format, epochsDone: completed, identity: identity, metadata: extra)
         let parameters = model.parameters
         file.set(parameters)
-        for (p, value) in zip(parameters, bestValues) { file.set("best." + p.name, value) }
-        var metadata = extra
-        if case .adam(let adam) = optimizer {
-            for p in parameters {
-                let (m, v) = adam.moments(of: p) ?? ([Float](repeating: 0, count: p.value.count), [Float](repeating: 0, count: p.value.count))
-                file.set("optimizer.adam.m." + p.name, Tensor(shape: p.shape, scalars: m))
-                file.set("optimizer.adam.v." + p.name, Tensor(shape: p.shape, scalars: v))
-            }
-            metadata["optimizer.adam.step_count"] = "\(adam.stepCount)"
-        }
-        metadata["format"] = Self.format
-        metadata["epochs_done"] = "\(completed)"
-        metadata["learning_rate"] = "\(optimizer.learningRate)"
-        metadata["best_valid_perplexity"] = "\(best)"
-        metadata["best_epoch"] = "\(bestEpoch)"
-        metadata["identity"] = Checkpointing.identity(identity)
-        metadata["history"] = String(decoding: try JSONEncoder().encode(SavedHistory(history)), as: UTF8.self)
-        file.metadata = metadata
-        do { try file.write(to: checkpoint.url) } catch {
-            throw CheckpointError.unusable(path: checkpoint.url.path, reason: "saving after epoch \(completed) failed: \(error)")
-        }
+        file.set(parameters, values: bestValues, prefix: "best.")
+        if case .adam(let adam) = optimizer { file.set(adam, for: parameters) }
+        file.file.metadata["learning_rate"] = "\(optimizer.learningRate)"
+        file.file.metadata["best_valid_perplexity"] = "\(best)"
+        file.file.metadata["best_epoch"] = "\(bestEpoch)"
+        file.file.metadata["history"] = String(decoding: try JSONEncoder().encode(SavedHistory(history)), as: UTF8.self)
+        try file.save(to: checkpoint)
     }
 
     /// Puts back the state `save` wrote, after checking the checkpoint is this run's.
     mutating func restore(from checkpoint: Checkpointing, identity: [String: String]) throws {
-        let path = checkpoint.url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.missing(path: path) }
-        do {
-            let file = try SafeTensors(contentsOf: checkpoint.url)
-            guard file.metadata["format"] == Self.format else {
-                throw CheckpointError.unusable(path: path, reason: "not a checkpoint of a recurrent language model's training")
-            }
-            try checkpoint.checkCompatible(saved: Checkpointing.identity(decoding: file.metadata["identity"]), identity: identity)
-            func number<T: LosslessStringConvertible>(_ key: String) throws -> T {
-                guard let text = file.metadata[key], let value = T(text) else {
-                    throw CheckpointError.unusable(path: path, reason: "metadata \(key) is missing or malformed")
-                }
-                return value
-            }
-            let parameters = model.parameters
-            let values = try parameters.map { try file.tensor($0.name, shape: $0.shape, as: Float.self) }
-            bestValues = try parameters.map { try file.tensor("best." + $0.name, shape: $0.shape, as: Float.self) }
-            if case .adam(var adam) = optimizer {
-                let moments = try parameters.map { p in
-                    (p, first: try file.tensor("optimizer.adam.m." + p.name, shape: p.shape, as: Float.self).scalars,
-                     second: try file.tensor("optimizer.adam.v." + p.name, shape: p.shape, as: Float.self).scalars)
-                }
-                adam.restore(stepCount: try number("optimizer.adam.step_count"), moments: moments)
-                optimizer = .adam(adam)
-            }
-            optimizer.learningRate = try number("learning_rate")
-            completed = try number("epochs_done")
-            best = try number("best_valid_perplexity")
-            bestEpoch = try number("best_epoch")
-            guard let historyText = file.metadata["history"],
-                  let saved = try? JSONDecoder().decode(SavedHistory.self, from: Data(historyText.utf8)) else {
-                throw CheckpointError.unusable(path: path, reason: "metadata history is missing or malformed")
-            }
-            history = saved.history
-            for (parameter, value) in zip(parameters, values) { parameter.value = value }
-        } catch let error as SafeTensorsError {
-            throw CheckpointError.unusable(path: path, reason: "\(error)")
+        let file = try TrainingCheckpoint.load(checkpoint, format: Self.format, identity: identity)
+        let parameters = model.parameters
+        let values = try file.values(for: parameters)
+        bestValues = try file.values(for: parameters, prefix: "best.")
+        if case .adam(var adam) = optimizer {
+            try file.restore(&adam, for: parameters)
+            optimizer = .adam(adam)
         }
+        optimizer.learningRate = try file.number("learning_rate")
+        completed = file.epochsDone
+        best = try file.number("best_valid_perplexity")
+        bestEpoch = try file.number("best_epoch")
+        guard let saved = try? JSONDecoder().decode(SavedHistory.self, from: Data(try file.text("history").utf8)) else {
+            throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata history is malformed")
+        }
+        history = saved.history
+        for (parameter, value) in zip(parameters, values) { parameter.value = value }
     }
 }
 
