@@ -98,7 +98,7 @@ struct Chapter04: ParsableCommand {
         let trainStart = clock.now
         let evaluationSeconds = try Chapter04Training.run(model, trainWindows, validWindows, epochs: epochs, batchSize: batchSize,
                                   learningRate: learningRate, dropout: dropout, generator: &generator,
-                                  clock: clock, start: trainStart, checkpoint: checkpoints.checkpointing?.named("chapter04-window-lm"))
+                                  clock: clock, start: trainStart, checkpoint: checkpoints.checkpointing(named: "chapter04-window-lm"))
         // training time alone (the per-epoch validation is not counted)
         let trainSeconds = (clock.now - trainStart).seconds - evaluationSeconds
         results.trainSeconds = trainSeconds

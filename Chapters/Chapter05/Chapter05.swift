@@ -174,7 +174,7 @@ struct Chapter05: ParsableCommand {
             + "\(settings.method.rawValue) \(settings.learningRate), clipping at \(clip), dropout \(dropout), \(blasThreads) BLAS thread(s)")
         let history = try model.train(on: used, valid: validStream, test: options.dataDir == nil ? nil : testStream, settings: settings,
                                       epochs: epochs, schedule: .onPlateau(factor: decay),
-                                      checkpoint: checkpoints.checkpointing?.named("chapter05-rnn"))
+                                      checkpoint: checkpoints.checkpointing(named: "chapter05-rnn"))
         results.trainSeconds = history.trainSeconds
         results.wordsPerSecond = history.wordsPerSecond
         results.epochs = history.epochs.map { EpochResult(epoch: $0.epoch, trainPerplexity: $0.trainPerplexity,

@@ -89,7 +89,7 @@ extension Chapter07 {
             + "halving after epoch \(decayAfter)")
         let history = try model.train(on: train, valid: valid, test: options.dataDir == nil ? nil : test, settings: settings,
                                       epochs: epochs, schedule: .after(epochs: decayAfter, factor: 0.5),
-                                      checkpoint: checkpoints.checkpointing?.named("chapter07-lm"),
+                                      checkpoint: checkpoints.checkpointing(named: "chapter07-lm"),
                                       metadata: languageModelMetadata(splits.train.vocabulary))
         results.trainSeconds = history.trainSeconds
         results.wordsPerSecond = history.wordsPerSecond
@@ -109,7 +109,7 @@ extension Chapter07 {
             rnnSettings.method = .adam
             rnnSettings.learningRate = 0.001
             _ = try rnn.train(on: train, valid: valid, settings: rnnSettings, epochs: epochs, quiet: true,
-                              checkpoint: checkpoints.checkpointing?.named("chapter07-rnn"))
+                              checkpoint: checkpoints.checkpointing(named: "chapter07-rnn", first: false))
             results.rnnValidPerplexity = rnn.perplexity(of: valid)
             results.rnnTestPerplexity = rnn.perplexity(of: test)
             say(String(format: "| RNN LM (Chapter 5's defaults, %d epochs) | %.1f |", epochs, results.rnnTestPerplexity!))

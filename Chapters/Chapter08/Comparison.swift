@@ -35,11 +35,9 @@ extension Chapter08 {
         say("\n## Language models on \(splits.source): \(epochs) epoch(s) each, H = d = \(h)")
         func run<Cell: RecurrentCell>(_ name: String, _ cell: Cell, gates: Int, cellState: Bool, blocks: Int,
                                       generator: inout SeededGenerator) throws where Cell.Scalar == Float {
-            // With --resume, a model the interrupted run had not reached yet has no
-            // checkpoint and starts from the beginning; the first must have one.
             let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: h, layers: [cell], name: name, using: &generator)
             let history = try model.train(on: train, valid: valid, settings: settings, epochs: epochs, quiet: true,
-                                          checkpoint: checkpoints.checkpointing?.named("chapter08-\(name)", startsAfreshIfMissing: name != "rnn"))
+                                          checkpoint: checkpoints.checkpointing(named: "chapter08-\(name)", first: name == "rnn"))
             let windows = Double(history.words) / Double(settings.batchSize * settings.bptt)
             var row = ModelComparison(gates: gates, cellState: cellState, parameters: model.parameters.parameterCount(),
                                       parametersByFormula: shared + Self.cellParameters(blocks: blocks, input: h, hidden: h))

@@ -34,6 +34,14 @@ public struct CheckpointOptions: ParsableArguments {
     public var checkpointing: Checkpointing? {
         checkpoint.map { Checkpointing(directory: URL(fileURLWithPath: $0, isDirectory: true), resume: resume) }
     }
+
+    /// The checkpoint of one model of a chapter (`name`: "chapter09-dan"), or nil without
+    /// --checkpoint. In a chapter that trains several models one after another, an
+    /// interrupted run saved none for the models it had not reached: with --resume those
+    /// (`first` false) start afresh, while the first model's must be there.
+    public func checkpointing(named name: String, first: Bool = true) -> Checkpointing? {
+        checkpointing?.named(name, startsAfreshIfMissing: !first)
+    }
 }
 
 /// Where a training run saves its checkpoints and whether it starts from one. A chapter
@@ -298,4 +306,109 @@ public func fingerprint(_ ids: [Int]) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for id in ids { hash = (hash ^ UInt64(truncatingIfNeeded: id)) &* 0x100_0000_01b3 }
     return "\(ids.count) ids, FNV-1a \(String(hash, radix: 16))"
+}
+
+/// The state of an Adam training loop that keeps its best epoch (the classifiers and
+/// taggers of Chapters 2 and 9), saved after every epoch and restored by `--resume`
+/// through ``TrainingCheckpoint``: the parameters, Adam, the one random generator the loop
+/// draws from (batch order, dropout), the best epoch's score and parameters, and the
+/// loop's own per-epoch `History` (as JSON).
+///
+/// A loop runs `for epoch in run.epochs(upTo: n)`, trains with `run.optimizer` and
+/// `run.generator`, records into `run.history` and `run.keepIfBest`, then calls
+/// `run.endEpoch(epoch, steps:)`; between steps it calls `run.stopIfInterrupted`.
+public struct CheckpointedTraining<History: Codable> {
+    public let parameters: [Parameter<Float>]
+    public var optimizer: Adam<Float>
+    public var generator: SeededGenerator
+    public var history: History
+    public private(set) var completed = 0
+    public private(set) var best: (score: Double, values: [Tensor<Float>])?
+    let checkpoint: Checkpointing?
+    let format: String
+    let identity: [String: String]
+
+    /// Starts a run, or with `checkpoint.resume` puts back the saved one (after checking
+    /// it was saved by a run with the same `identity`); without resuming, saves epoch 0,
+    /// so that an interrupt during the first epoch can resume. Installs the Ctrl-C handler
+    /// (``Interruption``) until ``finish()``.
+    public init(parameters: [Parameter<Float>], optimizer: Adam<Float>, generator: SeededGenerator, history: History,
+                checkpoint: Checkpointing?, format: String, identity: [String: String]) throws {
+        self.parameters = parameters
+        self.optimizer = optimizer
+        self.generator = generator
+        self.history = history
+        self.checkpoint = checkpoint
+        self.format = format
+        var identity = identity
+        identity["parameters"] = parameters.map { "\($0.name) \($0.shape)" }.joined(separator: ", ")
+        identity["kernels"] = "\(Kernels.choice)"
+        identity["learning_rate"] = "\(optimizer.learningRate)"
+        self.identity = identity
+        if let checkpoint, checkpoint.resume,
+           !(checkpoint.startsAfreshIfMissing && !FileManager.default.fileExists(atPath: checkpoint.url.path)) {
+            let file = try TrainingCheckpoint.load(checkpoint, format: format, identity: identity)
+            let values = try file.values(for: parameters)
+            try file.restore(&self.optimizer, for: parameters)
+            self.generator = try file.generator("training")
+            guard let saved = try? JSONDecoder().decode(History.self, from: Data(try file.text("history").utf8)) else {
+                throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata history is malformed")
+            }
+            self.history = saved
+            if file.file.metadata["best_score"] != nil {
+                best = (try file.number("best_score"), try file.values(for: parameters, prefix: "best."))
+            }
+            completed = file.epochsDone
+            for (p, value) in zip(parameters, values) { p.value = value }
+            say("Resumed from \(checkpoint.url.path) after epoch \(completed).")
+        } else {
+            try save()
+        }
+        Interruption.begin()
+    }
+
+    /// The epochs still to train.
+    public func epochs(upTo count: Int) -> ClosedRange<Int>? {
+        completed < count ? (completed + 1)...count : nil
+    }
+
+    /// Keeps the parameters if `score` beats the best so far (the first epoch always does).
+    public mutating func keepIfBest(_ score: Double) {
+        if best == nil || score > best!.score { best = (score, parameters.map(\.value)) }
+    }
+
+    /// After an epoch of `steps` steps: checks the parameters are finite, saves the
+    /// checkpoint, and stops if Ctrl-C arrived.
+    public mutating func endEpoch(_ epoch: Int, steps: Int) throws {
+        completed = epoch
+        try save()
+        try stopIfInterrupted(epoch: epoch, step: steps, of: steps)
+    }
+
+    /// Throws ``TrainingError/interrupted(epoch:step:saved:)`` if Ctrl-C arrived; call it
+    /// after each step (`step` of `steps`) and after each epoch.
+    public func stopIfInterrupted(epoch: Int, step: Int, of steps: Int) throws {
+        guard Interruption.requested, step < steps || completed == epoch else { return }
+        throw TrainingError.interrupted(epoch: epoch, step: step, checkpoint: checkpoint, savedEpoch: completed)
+    }
+
+    /// Puts back the best epoch's parameters and removes the Ctrl-C handler.
+    public func finish() {
+        Interruption.end()
+        if let best { for (p, value) in zip(parameters, best.values) { p.value = value } }
+    }
+
+    func save() throws {
+        guard let checkpoint else { return }
+        var file = TrainingCheckpoint(format: format, epochsDone: completed, identity: identity)
+        file.set(parameters)
+        file.set(optimizer, for: parameters)
+        file.set("training", generator)
+        if let best {
+            file.set(parameters, values: best.values, prefix: "best.")
+            file.file.metadata["best_score"] = "\(best.score)"
+        }
+        file.file.metadata["history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+        try file.save(to: checkpoint)
+    }
 }
