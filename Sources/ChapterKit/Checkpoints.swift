@@ -133,14 +133,14 @@ private func shellQuoted(_ word: String) -> String {
 /// Ctrl-C during training: the first SIGINT asks the training loop to stop after the step
 /// it is in (it polls ``requested`` between steps, saves what it can and says how to
 /// resume); a second one ends the program at once, as usual. Outside training, SIGINT
-/// keeps its default action.
+/// ends the program at once, as it does by default.
 public enum Interruption {
     private static let state = InterruptionState()
 
-    /// Installs the handler for the duration of a training run.
+    /// Catches SIGINT for the duration of a training run.
     public static func begin() { state.begin() }
 
-    /// Gives SIGINT back its default action and forgets any request.
+    /// Ends the training run's catching (SIGINT ends the program again) and forgets any request.
     public static func end() { state.end() }
 
     /// Whether SIGINT arrived since ``begin()``.
@@ -151,9 +151,15 @@ public enum Interruption {
 }
 
 /// The flag behind ``Interruption``, set from a dispatch queue, read by the training loop.
+///
+/// The process ignores SIGINT and a dispatch source receives it instead. The source is
+/// made once and kept: libdispatch registers it asynchronously, and on Linux a source
+/// cancelled and made again could miss the signal. Outside a training run its handler
+/// ends the program with status 130, as the default action would.
 private final class InterruptionState: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false
+    private var training = false
     private var source: DispatchSourceSignal?
 
     var requested: Bool { lock.withLock { flag } }
@@ -163,19 +169,11 @@ private final class InterruptionState: @unchecked Sendable {
     func begin() {
         lock.withLock {
             // The flag is not cleared here: a request made just before (a test's) counts.
+            training = true
             guard source == nil else { return }
-            // The signal is ignored by the process and delivered to the dispatch source instead.
             signal(SIGINT, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                if self.requested {
-                    FileHandle.standardError.write(Data("\nSecond interrupt: stopping now, nothing more is saved.\n".utf8))
-                    exit(130)
-                }
-                self.request()
-                FileHandle.standardError.write(Data("\nInterrupt: stopping after this step (Ctrl-C again to stop at once).\n".utf8))
-            }
+            source.setEventHandler { [weak self] in self?.received() }
             source.resume()
             self.source = source
         }
@@ -183,11 +181,21 @@ private final class InterruptionState: @unchecked Sendable {
 
     func end() {
         lock.withLock {
-            source?.cancel()
-            source = nil
+            training = false
             flag = false
-            signal(SIGINT, SIG_DFL)
         }
+    }
+
+    private func received() {
+        let (first, during) = lock.withLock { () -> (Bool, Bool) in
+            defer { flag = true }
+            return (!flag, training)
+        }
+        guard during && first else {
+            if during { FileHandle.standardError.write(Data("\nSecond interrupt: stopping now, nothing more is saved.\n".utf8)) }
+            exit(130)
+        }
+        FileHandle.standardError.write(Data("\nInterrupt: stopping after this step (Ctrl-C again to stop at once).\n".utf8))
     }
 }
 
