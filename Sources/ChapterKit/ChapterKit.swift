@@ -78,12 +78,15 @@ public enum TrainingError: Error, CustomStringConvertible {
         }
     }
 
-    /// Ctrl-C in epoch `epoch` after `step`: says what was saved (the checkpoint of
-    /// `savedEpoch`, the last complete epoch, when there is a checkpoint) and how to resume.
-    public static func interrupted(epoch: Int, step: Int, checkpoint: Checkpointing?, savedEpoch: Int) -> TrainingError {
+    /// Ctrl-C in epoch `epoch` after `step`: says what was saved and how to resume. With
+    /// `midEpoch`, the checkpoint holds the state after that step; otherwise the
+    /// checkpoint of `savedEpoch`, the last complete epoch, is the resume point.
+    public static func interrupted(epoch: Int, step: Int, checkpoint: Checkpointing?, savedEpoch: Int,
+                                   midEpoch: Bool = false) -> TrainingError {
         let saved = checkpoint.map {
-            "The checkpoint of epoch \(savedEpoch) is in \($0.url.path)"
-                + (savedEpoch < epoch ? " (epoch \(epoch) restarts from its beginning)" : "")
+            (midEpoch ? "The state after step \(step) of epoch \(epoch) is saved in \($0.url.path)"
+                : "The checkpoint of epoch \(savedEpoch) is in \($0.url.path)"
+                    + (savedEpoch < epoch ? " (epoch \(epoch) restarts from its beginning)" : ""))
                 + ". Resume with:\n  \(Checkpointing.resumeCommand)"
         } ?? "Nothing was saved: run with --checkpoint DIR to be able to resume."
         return .interrupted(epoch: epoch, step: step, saved: saved)

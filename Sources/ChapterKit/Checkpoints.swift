@@ -276,6 +276,11 @@ public struct TrainingCheckpoint {
         return text
     }
 
+    /// The saved F32 tensor `name`, its shape checked.
+    public func values(named name: String, shape: [Int]) throws -> Tensor<Float> {
+        try unusableIfThrows { try file.tensor(name, shape: shape, as: Float.self) }
+    }
+
     /// The saved values of `parameters` (under `prefix` + name), shapes checked.
     public func values(for parameters: [Parameter<Float>], prefix: String = "") throws -> [Tensor<Float>] {
         try unusableIfThrows { try parameters.map { try file.tensor(prefix + $0.name, shape: $0.shape, as: Float.self) } }

@@ -62,7 +62,10 @@ extension RecurrentLanguageModel where Scalar == Float {
         if let checkpoint {
             if checkpoint.resume && !(checkpoint.startsAfreshIfMissing && !FileManager.default.fileExists(atPath: checkpoint.url.path)) {
                 try run.restore(from: checkpoint, identity: identity)
-                if !quiet { say("Resumed from \(checkpoint.url.path) after epoch \(run.completed).") }
+                if !quiet {
+                    let point = run.inProgress.map { "step \($0.progress.windowsDone) of epoch \(run.completed + 1)" } ?? "epoch \(run.completed)"
+                    say("Resumed from \(checkpoint.url.path) after \(point).")
+                }
             } else {
                 try checkpoint.prepareFolder()
                 // Epoch 0: an interrupt during the first epoch can resume from the start.
@@ -74,12 +77,15 @@ extension RecurrentLanguageModel where Scalar == Float {
         let windowsPerEpoch = max(1, stream.predictedCount / (settings.batchSize * settings.bptt))
         let stretch = max(1, windowsPerEpoch / 10)
         for epoch in (run.completed + 1)..<(max(epochs, run.completed) + 1) {
-            var recent = 0.0, recentCount = 0
+            // An epoch interrupted half-way goes on from its saved step.
+            let resuming = run.inProgress
+            run.inProgress = nil
+            var recent = resuming?.recent ?? 0, recentCount = resuming?.recentCount ?? 0
             let learningRate = run.optimizer.learningRate
             let report: EpochReport
             do {
                 report = try model.trainEpoch(on: stream, settings: settings, optimizer: &run.optimizer, epoch: epoch,
-                                              label: "epoch \(epoch)/\(epochs)") { window, loss in
+                                              label: "epoch \(epoch)/\(epochs)", resuming: resuming?.progress) { window, loss in
                     recent += loss
                     recentCount += 1
                     if window % stretch == 0 {
@@ -88,9 +94,12 @@ extension RecurrentLanguageModel where Scalar == Float {
                         recentCount = 0
                     }
                 }
-            } catch TrainingError.interrupted(let epoch, let step, _) {
-                // The epoch's steps so far are dropped: the last saved epoch is the resume point.
-                throw TrainingError.interrupted(epoch: epoch, step: step, checkpoint: checkpoint, savedEpoch: run.completed)
+            } catch let stop as EpochInterrupted {
+                // Ctrl-C: the state after this step is saved, and a resumed run goes on from the next.
+                run.inProgress = (stop.progress, recent, recentCount)
+                if let checkpoint { try run.save(to: checkpoint, identity: identity, metadata: metadata) }
+                throw TrainingError.interrupted(epoch: epoch, step: stop.progress.windowsDone, checkpoint: checkpoint,
+                                                savedEpoch: run.completed, midEpoch: true)
             }
             try TrainingError.checkFinite(model.parameters, epoch: epoch, step: report.windows)
             run.history.trainSeconds += report.seconds
@@ -156,6 +165,9 @@ struct TrainingRun<Cell: RecurrentCell> where Cell.Scalar == Float {
     var best = Double.infinity
     var bestEpoch = 0
     var bestValues: [Tensor<Float>]
+    /// The epoch after `completed`, when it was interrupted half-way: where it stood, and
+    /// the training curve's running sum and count.
+    var inProgress: (progress: EpochProgress, recent: Double, recentCount: Int)?
 
     init(model: RecurrentLanguageModel<Cell>, settings: RecurrentTrainingSettings) {
         self.model = model
@@ -178,6 +190,17 @@ struct TrainingRun<Cell: RecurrentCell> where Cell.Scalar == Float {
         file.file.metadata["best_valid_perplexity"] = "\(best)"
         file.file.metadata["best_epoch"] = "\(bestEpoch)"
         file.file.metadata["history"] = String(decoding: try JSONEncoder().encode(SavedHistory(history)), as: UTF8.self)
+        if let (progress, recent, recentCount) = inProgress {
+            for (l, layer) in progress.state.enumerated() {
+                for (k, tensor) in layer.enumerated() { file.file.set("epoch.state.\(l).\(k)", tensor) }
+            }
+            file.set("masks", progress.masks)
+            let saved = SavedProgress(windowsDone: progress.windowsDone, totalLoss: progress.totalLoss, words: progress.report.words,
+                                      windows: progress.report.windows, clippedWindows: progress.report.clippedWindows,
+                                      largestNorm: progress.report.largestNorm, seconds: progress.report.seconds,
+                                      recent: recent, recentCount: recentCount)
+            file.file.metadata["epoch_in_progress"] = String(decoding: try JSONEncoder().encode(saved), as: UTF8.self)
+        }
         try file.save(to: checkpoint)
     }
 
@@ -199,8 +222,35 @@ struct TrainingRun<Cell: RecurrentCell> where Cell.Scalar == Float {
             throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata history is malformed")
         }
         history = saved.history
+        if let text = file.file.metadata["epoch_in_progress"] {
+            guard let saved = try? JSONDecoder().decode(SavedProgress.self, from: Data(text.utf8)) else {
+                throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata epoch_in_progress is malformed")
+            }
+            let batchSize = Int(identity["batch_size"] ?? "") ?? 1
+            let state = try model.zeroState(batchSize: batchSize).enumerated().map { l, layer in
+                try layer.enumerated().map { k, zero in try file.values(named: "epoch.state.\(l).\(k)", shape: zero.shape) }
+            }
+            var report = EpochReport()
+            (report.words, report.windows, report.clippedWindows) = (saved.words, saved.windows, saved.clippedWindows)
+            (report.largestNorm, report.seconds) = (saved.largestNorm, saved.seconds)
+            inProgress = (EpochProgress(windowsDone: saved.windowsDone, state: state, masks: try file.generator("masks"),
+                                        totalLoss: saved.totalLoss, report: report), saved.recent, saved.recentCount)
+        }
         for (parameter, value) in zip(parameters, values) { parameter.value = value }
     }
+}
+
+/// ``EpochProgress`` (but its tensors) and the training curve's running sums, as JSON.
+struct SavedProgress: Codable {
+    var windowsDone: Int
+    var totalLoss: Double
+    var words: Int
+    var windows: Int
+    var clippedWindows: Int
+    var largestNorm: Double
+    var seconds: Double
+    var recent: Double
+    var recentCount: Int
 }
 
 /// ``TrainingHistory`` as JSON (its curve as two arrays).

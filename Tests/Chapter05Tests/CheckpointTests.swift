@@ -108,12 +108,13 @@ final class RecurrentTrainingCheckpointTests: XCTestCase {
     // MARK: - Interrupts
 
     /// Ctrl-C (the flag raised as the signal handler raises it): training stops after the
-    /// step it is in, the message says what was saved and how to resume, and resuming
-    /// gives the uninterrupted run's parameters bit for bit.
+    /// step it is in, saves the state after it (half-way through the epoch: the hidden
+    /// state, the dropout masks' generator, the sums) and says how to resume; resuming
+    /// gives the uninterrupted run's parameters and history bit for bit.
     func testInterruptStopsAfterTheStepAndResumeFinishesTheRun() throws {
         let s = settings(.adam)
         let straight = model()
-        _ = try straight.train(on: Self.train, valid: Self.valid, settings: s, epochs: 2, quiet: true)
+        let straightHistory = try straight.train(on: Self.train, valid: Self.valid, settings: s, epochs: 2, quiet: true)
 
         let dir = try folder()
         let checkpoint = Checkpointing(directory: dir, resume: false, name: "lm")
@@ -122,17 +123,20 @@ final class RecurrentTrainingCheckpointTests: XCTestCase {
                                                checkpoint: checkpoint)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("in epoch 1 after step 1."), text)
-            XCTAssertTrue(text.contains("The checkpoint of epoch 0 is in \(checkpoint.url.path)"), text)
+            XCTAssertTrue(text.contains("The state after step 1 of epoch 1 is saved in \(checkpoint.url.path)"), text)
             XCTAssertTrue(text.contains("--resume"), text)
         }
         XCTAssertFalse(Interruption.requested)  // the handler is gone with the training run
         let resumed = model()
         var again = checkpoint
         again.resume = true
-        _ = try resumed.train(on: Self.train, valid: Self.valid, settings: s, epochs: 2, quiet: true, checkpoint: again)
+        let resumedHistory = try resumed.train(on: Self.train, valid: Self.valid, settings: s, epochs: 2, quiet: true, checkpoint: again)
         for (a, b) in zip(straight.parameters, resumed.parameters) {
             XCTAssertTrue(a.value.scalars.map(\.bitPattern) == b.value.scalars.map(\.bitPattern), "\(a.name) differs")
         }
+        XCTAssertEqual(timeless(straightHistory), timeless(resumedHistory))
+        XCTAssertEqual(straightHistory.trainCurve.map(\.y), resumedHistory.trainCurve.map(\.y))
+        XCTAssertEqual(straightHistory.words, resumedHistory.words)
     }
 
     func testInterruptWithoutCheckpointSaysNothingWasSaved() {
