@@ -53,10 +53,12 @@ func train(
     }
     let steps = (windows.count + settings.batchSize - 1) / settings.batchSize
     for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+        run.startEpoch()
         run.generator.shuffle(&run.history.order)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: steps)
-        var total = 0.0
-        for step in 0..<steps {
+        let (first, sums) = run.resumePoint(sums: [0])
+        var total = sums[0]
+        for step in first..<steps {
             let indices = run.history.order[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, windows.count)]
             var batch = windows.select(indices)
             if settings.wordDropout > 0 {
@@ -80,7 +82,7 @@ func train(
             parameters.zeroGradients()
             total += value * Double(indices.count)
             progress.update(step + 1, status: String(format: "loss %.4f", total / Double((step + 1) * settings.batchSize)))
-            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: steps)
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: steps, sums: [total])
         }
         progress.finish()
         try TrainingError.checkFinite(parameters, epoch: epoch, step: steps)

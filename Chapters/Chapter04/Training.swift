@@ -56,10 +56,12 @@ func train(
     }
     let steps = (windows.count + settings.batchSize - 1) / settings.batchSize
     for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+        run.startEpoch()
         run.generator.shuffle(&run.history)
         var progress = ProgressBar("epoch \(epoch)/\(settings.epochs)", total: steps)
-        var total = 0.0
-        for step in 0..<steps {
+        let (first, sums) = run.resumePoint(sums: [0])
+        var total = sums[0]
+        for step in first..<steps {
             let batch = run.history[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, windows.count)]
             var contexts: [Int] = []
             contexts.reserveCapacity(batch.count * w)
@@ -77,7 +79,7 @@ func train(
             total += value * Double(batch.count)
             progress.update(step + 1, status: String(format: "loss %.3f  ppl %.0f", total / Double((step + 1) * settings.batchSize),
                                                     ExactMath.exp(total / Double((step + 1) * settings.batchSize))))
-            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: steps)
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: steps, sums: [total])
         }
         progress.finish()
         try TrainingError.checkFinite(parameters, epoch: epoch, step: steps)

@@ -207,17 +207,19 @@ func trainDates(trainCount: Int, testCount: Int, epochs: Int, hiddenSize: Int, s
         identity: ["train_examples": "\(trainCount)", "test_examples": "\(testCount)", "seed": "\(seed)"])
     defer { Interruption.end() }
     for epoch in run.epochs(upTo: epochs) ?? 1...0 {
+        run.startEpoch()
         let batches = equalLengthBatches(train.map(\.source.count), batchSize: 32, shuffledBy: &run.generator)
         var progress = ProgressBar("encoder–decoder epoch \(epoch)/\(epochs)", total: batches.count)
-        var total = 0.0
-        for (step, batch) in batches.enumerated() {
+        let (first, sums) = run.resumePoint(sums: [0])
+        var total = sums[0]
+        for (step, batch) in batches.enumerated().dropFirst(first) {
             let value = try trainingStep(parameters, optimizer: &run.optimizer, clip: 5, epoch: epoch, step: step + 1) { tape in
                 model.loss(sources: batch.map { sourceIDs(train[$0]) }, targets: batch.map { targetIDs(train[$0]) },
                            startID: startID, on: tape)
             }
             total += value
             if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(step + 1))) }
-            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count)
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count, sums: [total])
         }
         if !quiet { progress.finish() }
         try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)

@@ -161,10 +161,12 @@ func trainTagger(
     defer { Interruption.end() }
     let parameters = tagger.parameters
     for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+        run.startEpoch()
         let batches = equalLengthBatches(train.map(\.count), batchSize: settings.batchSize, shuffledBy: &run.generator)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: batches.count)
-        var total = 0.0, words = 0
-        for (step, indices) in batches.enumerated() {
+        let (first, sums) = run.resumePoint(sums: [0, 0])
+        var total = sums[0], words = Int(sums[1])
+        for (step, indices) in batches.enumerated().dropFirst(first) {
             let batch = indices.map { train[$0] }
             let value = try trainingStep(parameters, optimizer: &run.optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in
                 softmaxCrossEntropy(logits: tagger.logits(batch, on: tape, training: true, using: &run.generator),
@@ -174,7 +176,7 @@ func trainTagger(
             total += value * Double(n)
             words += n
             progress.update(step + 1, status: String(format: "loss %.4f", total / Double(words)))
-            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count)
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count, sums: [total, Double(words)])
         }
         progress.finish()
         try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)

@@ -321,15 +321,26 @@ public func fingerprint(_ ids: [Int]) -> String {
     return "\(ids.count) ids, FNV-1a \(String(hash, radix: 16))"
 }
 
-/// The state of an Adam training loop that keeps its best epoch (the classifiers and
-/// taggers of Chapters 2 and 9), saved after every epoch and restored by `--resume`
-/// through ``TrainingCheckpoint``: the parameters, Adam, the one random generator the loop
-/// draws from (batch order, dropout), the best epoch's score and parameters, and the
-/// loop's own per-epoch `History` (as JSON).
+/// The state of an Adam training loop (the classifiers and taggers of Chapters 1, 2 and 9,
+/// the window language model of Chapter 4), saved after every epoch and restored by
+/// `--resume` through ``TrainingCheckpoint``: the parameters, Adam, the one random
+/// generator the loop draws from (batch order, dropout), the best epoch's score and
+/// parameters (when the loop keeps its best epoch), and the loop's own `History` (as
+/// JSON). Ctrl-C saves the state after the current step, and `--resume` goes on from the
+/// next step as if never stopped.
 ///
-/// A loop runs `for epoch in run.epochs(upTo: n)`, trains with `run.optimizer` and
-/// `run.generator`, records into `run.history` and `run.keepIfBest`, then calls
-/// `run.endEpoch(epoch, steps:)`; between steps it calls `run.stopIfInterrupted`.
+/// A loop runs, for each epoch in ``epochs(upTo:)``:
+/// ```
+/// run.startEpoch()                          // before drawing the epoch's order
+/// ... draw the epoch's order from run.generator (or shuffle run.history) ...
+/// let (first, sums) = run.resumePoint(sums: [0, 0])   // the running sums of the epoch
+/// for step in first..<steps { train with run.optimizer and run.generator;
+///     try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: steps, sums: [...]) }
+/// record into run.history, run.keepIfBest(score)
+/// try run.endEpoch(epoch, steps: steps)
+/// ```
+/// and ``finish()`` at the end. The history may change only at the start of an epoch
+/// (before `resumePoint`) and at its end.
 public struct CheckpointedTraining<History: Codable> {
     public let parameters: [Parameter<Float>]
     public var optimizer: Adam<Float>
@@ -340,10 +351,15 @@ public struct CheckpointedTraining<History: Codable> {
     let checkpoint: Checkpointing?
     let format: String
     let identity: [String: String]
+    /// The generator and history as the current epoch began (a mid-epoch checkpoint
+    /// replays the epoch's start from them).
+    var epochStart: (generator: SeededGenerator, history: History)?
+    /// Loaded from a mid-epoch checkpoint: where the epoch after `completed` stood.
+    var resuming: (step: Int, sums: [Double], generator: SeededGenerator)?
 
     /// Starts a run, or with `checkpoint.resume` puts back the saved one (after checking
     /// it was saved by a run with the same `identity`); without resuming, saves epoch 0,
-    /// so that an interrupt during the first epoch can resume. Installs the Ctrl-C handler
+    /// so that an interrupt during the first epoch can resume. Catches Ctrl-C
     /// (``Interruption``) until ``finish()``.
     public init(parameters: [Parameter<Float>], optimizer: Adam<Float>, generator: SeededGenerator, history: History,
                 checkpoint: Checkpointing?, format: String, identity: [String: String]) throws {
@@ -360,29 +376,54 @@ public struct CheckpointedTraining<History: Codable> {
         self.identity = identity
         if let checkpoint, checkpoint.resume,
            !(checkpoint.startsAfreshIfMissing && !FileManager.default.fileExists(atPath: checkpoint.url.path)) {
-            let file = try TrainingCheckpoint.load(checkpoint, format: format, identity: identity)
-            let values = try file.values(for: parameters)
-            try file.restore(&self.optimizer, for: parameters)
-            self.generator = try file.generator("training")
-            guard let saved = try? JSONDecoder().decode(History.self, from: Data(try file.text("history").utf8)) else {
-                throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata history is malformed")
-            }
-            self.history = saved
-            if file.file.metadata["best_score"] != nil {
-                best = (try file.number("best_score"), try file.values(for: parameters, prefix: "best."))
-            }
-            completed = file.epochsDone
-            for (p, value) in zip(parameters, values) { p.value = value }
-            say("Resumed from \(checkpoint.url.path) after epoch \(completed).")
+            try restore(from: checkpoint)
         } else {
             try save()
         }
         Interruption.begin()
     }
 
-    /// The epochs still to train.
+    private mutating func restore(from checkpoint: Checkpointing) throws {
+        let file = try TrainingCheckpoint.load(checkpoint, format: format, identity: identity)
+        let values = try file.values(for: parameters)
+        try file.restore(&optimizer, for: parameters)
+        generator = try file.generator("training")
+        guard let saved = try? JSONDecoder().decode(History.self, from: Data(try file.text("history").utf8)) else {
+            throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata history is malformed")
+        }
+        history = saved
+        if file.file.metadata["best_score"] != nil {
+            best = (try file.number("best_score"), try file.values(for: parameters, prefix: "best."))
+        }
+        completed = file.epochsDone
+        var point = "epoch \(completed)"
+        if let step: Int = try? file.number("epoch_in_progress.step") {
+            let sums = try file.text("epoch_in_progress.sums").split(separator: " ").map { Double($0) ?? .nan }
+            // The epoch is replayed from its start (generator as it was then); after its
+            // order is drawn, the generator is the one saved after the step.
+            resuming = (step, sums, generator)
+            generator = try file.generator("epoch_start")
+            point = "step \(step) of epoch \(completed + 1)"
+        }
+        for (p, value) in zip(parameters, values) { p.value = value }
+        say("Resumed from \(checkpoint.url.path) after \(point).")
+    }
+
+    /// The epochs still to train (the one interrupted half-way included).
     public func epochs(upTo count: Int) -> ClosedRange<Int>? {
         completed < count ? (completed + 1)...count : nil
+    }
+
+    /// Call at the start of every epoch, before the generator or the history is touched.
+    public mutating func startEpoch() { epochStart = (generator, history) }
+
+    /// Where the epoch starts: step 0 and `sums` (the epoch's running sums, zero), or the
+    /// step after the one a mid-epoch checkpoint was saved at, with the sums saved then.
+    public mutating func resumePoint(sums: [Double]) -> (step: Int, sums: [Double]) {
+        guard let point = resuming else { return (0, sums) }
+        resuming = nil
+        generator = point.generator
+        return (point.step, point.sums)
     }
 
     /// Keeps the parameters if `score` beats the best so far (the first epoch always does).
@@ -390,28 +431,33 @@ public struct CheckpointedTraining<History: Codable> {
         if best == nil || score > best!.score { best = (score, parameters.map(\.value)) }
     }
 
-    /// After an epoch of `steps` steps: checks the parameters are finite, saves the
-    /// checkpoint, and stops if Ctrl-C arrived.
+    /// After an epoch of `steps` steps: saves the checkpoint, and stops if Ctrl-C arrived.
     public mutating func endEpoch(_ epoch: Int, steps: Int) throws {
         completed = epoch
+        epochStart = nil
         try save()
-        try stopIfInterrupted(epoch: epoch, step: steps, of: steps)
+        if Interruption.requested {
+            throw TrainingError.interrupted(epoch: epoch, step: steps, checkpoint: checkpoint, savedEpoch: epoch)
+        }
     }
 
-    /// Throws ``TrainingError/interrupted(epoch:step:saved:)`` if Ctrl-C arrived; call it
-    /// after each step (`step` of `steps`) and after each epoch.
-    public func stopIfInterrupted(epoch: Int, step: Int, of steps: Int) throws {
-        guard Interruption.requested, step < steps || completed == epoch else { return }
-        throw TrainingError.interrupted(epoch: epoch, step: step, checkpoint: checkpoint, savedEpoch: completed)
+    /// After each step (`step` of `steps`, with the epoch's running `sums`): if Ctrl-C
+    /// arrived, saves the state after this step and throws
+    /// ``TrainingError/interrupted(epoch:step:saved:)``. After the last step it waits for
+    /// ``endEpoch(_:steps:)``, which saves the whole epoch.
+    public func stopIfInterrupted(epoch: Int, step: Int, of steps: Int, sums: [Double]) throws {
+        guard Interruption.requested, step < steps else { return }
+        try save(after: (step, sums))
+        throw TrainingError.interrupted(epoch: epoch, step: step, checkpoint: checkpoint, savedEpoch: completed, midEpoch: true)
     }
 
-    /// Puts back the best epoch's parameters and removes the Ctrl-C handler.
+    /// Puts back the best epoch's parameters (if the loop kept one) and stops catching Ctrl-C.
     public func finish() {
         Interruption.end()
         if let best { for (p, value) in zip(parameters, best.values) { p.value = value } }
     }
 
-    func save() throws {
+    func save(after step: (index: Int, sums: [Double])? = nil) throws {
         guard let checkpoint else { return }
         var file = TrainingCheckpoint(format: format, epochsDone: completed, identity: identity)
         file.set(parameters)
@@ -420,6 +466,13 @@ public struct CheckpointedTraining<History: Codable> {
         if let best {
             file.set(parameters, values: best.values, prefix: "best.")
             file.file.metadata["best_score"] = "\(best.score)"
+        }
+        var history = self.history
+        if let step, let start = epochStart {
+            history = start.history
+            file.set("epoch_start", start.generator)
+            file.file.metadata["epoch_in_progress.step"] = "\(step.index)"
+            file.file.metadata["epoch_in_progress.sums"] = step.sums.map { "\($0)" }.joined(separator: " ")
         }
         file.file.metadata["history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
         try file.save(to: checkpoint)

@@ -53,10 +53,12 @@ public func trainClassifier<Model: SentenceClassifier>(
     let clock = ContinuousClock()
     for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
         let start = clock.now
+        run.startEpoch()
         let batches = equalLengthBatches(train.ids.map(\.count), batchSize: settings.batchSize, shuffledBy: &run.generator)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: batches.count)
-        var total = 0.0, seen = 0
-        for (step, batch) in batches.enumerated() {
+        let (first, sums) = run.resumePoint(sums: [0, 0])
+        var total = sums[0], seen = Int(sums[1])
+        for (step, batch) in batches.enumerated().dropFirst(first) {
             let value = try trainingStep(parameters, optimizer: &run.optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in
                 let scores = model.logits(batch.map { train.ids[$0] }, on: tape, training: true, using: &run.generator)
                 return softmaxCrossEntropy(logits: scores, labels: batch.map { train.labels[$0] })
@@ -64,7 +66,7 @@ public func trainClassifier<Model: SentenceClassifier>(
             total += value * Double(batch.count)
             seen += batch.count
             if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(seen))) }
-            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count)
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count, sums: [total, Double(seen)])
         }
         if !quiet { progress.finish() }
         try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)

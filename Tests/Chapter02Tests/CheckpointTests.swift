@@ -41,7 +41,7 @@ final class Chapter02CheckpointTests: XCTestCase {
         let interrupted = folder().path
         Interruption.request()
         XCTAssertThrowsError(try results(["--epochs", "3", "--checkpoint", interrupted])) { error in
-            XCTAssertTrue("\(error)".contains("in epoch 1 after step 1. The checkpoint of epoch 0 is in"), "\(error)")
+            XCTAssertTrue("\(error)".contains("in epoch 1 after step 1. The state after step 1 of epoch 1 is saved in"), "\(error)")
         }
         XCTAssertEqual(try results(["--epochs", "3", "--checkpoint", interrupted, "--resume"]), straight)
     }

@@ -58,8 +58,9 @@ final class Chapter04CheckpointTests: XCTestCase {
         _ = first
     }
 
-    /// Ctrl-C (the flag raised programmatically): stops after one step, the checkpoint of
-    /// epoch 0 is there and the message says how to resume.
+    /// Ctrl-C (the flag raised programmatically): stops after one step, saves the state
+    /// after it and says how to resume; resuming gives the uninterrupted run bit for bit
+    /// (the epoch's shuffle is replayed from the generator as the epoch began).
     func testInterruptSavesAndSaysHowToResume() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ch04-\(UUID())")
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
@@ -69,9 +70,19 @@ final class Chapter04CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try train(m, on: Self.trainWindows, settings: TrainingSettings(epochs: 2, batchSize: 64), using: &generator,
                                        checkpoint: checkpoint)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("in epoch 1 after step 1. The checkpoint of epoch 0 is in"), text)
+            XCTAssertTrue(text.contains("in epoch 1 after step 1. The state after step 1 of epoch 1 is saved in"), text)
             XCTAssertTrue(text.contains("--resume"), text)
         }
         XCTAssertEqual(try SafeTensors(contentsOf: checkpoint.url).metadata["epochs_done"], "0")
+        var (resumed, g2) = model()
+        try train(resumed, on: Self.trainWindows, settings: TrainingSettings(epochs: 2, batchSize: 64), using: &g2,
+                  checkpoint: Checkpointing(directory: folder, resume: true, name: "window-lm"))
+        var (straight, g3) = model()
+        try train(straight, on: Self.trainWindows, settings: TrainingSettings(epochs: 2, batchSize: 64), using: &g3)
+        for (a, b) in zip(straight.parameters, resumed.parameters) {
+            XCTAssertTrue(a.value.scalars.map(\.bitPattern) == b.value.scalars.map(\.bitPattern), "\(a.name) differs")
+        }
+        XCTAssertEqual(g2.state, g3.state)
+        _ = m
     }
 }
