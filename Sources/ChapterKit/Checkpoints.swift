@@ -11,7 +11,7 @@ public struct CheckpointOptions: ParsableArguments {
             + "so that an interrupted run can continue with --resume.", valueName: "dir"))
     public var checkpoint: String?
 
-    @Flag(help: "Continue from the last completed epoch saved in --checkpoint DIR (the same options as the run that saved it).")
+    @Flag(help: "Continue from where the run that saved --checkpoint DIR stopped (its last epoch, or the step Ctrl-C stopped it at), with the same options.")
     public var resume = false
 
     public init() {}
@@ -210,6 +210,8 @@ public struct TrainingCheckpoint {
     public var file = SafeTensors()
     /// The file it was read from (for errors).
     public private(set) var path = ""
+    /// A name given to two tensors (the second would overwrite the first): saving refuses.
+    private var repeatedName: String?
 
     public init(format: String, epochsDone: Int, identity: [String: String], metadata: [String: String] = [:]) {
         file.metadata = metadata
@@ -219,7 +221,10 @@ public struct TrainingCheckpoint {
     }
 
     public mutating func set(_ parameters: [Parameter<Float>], values: [Tensor<Float>]? = nil, prefix: String = "") {
-        for (p, value) in zip(parameters, values ?? parameters.map(\.value)) { file.set(prefix + p.name, value) }
+        for (p, value) in zip(parameters, values ?? parameters.map(\.value)) {
+            if file.entries[prefix + p.name] != nil { repeatedName = repeatedName ?? prefix + p.name }
+            file.set(prefix + p.name, value)
+        }
     }
 
     /// Adam's step count and each parameter's moments (zeros before its first step).
@@ -240,6 +245,9 @@ public struct TrainingCheckpoint {
 
     /// Writes the file atomically, creating the folder if needed.
     public func save(to checkpoint: Checkpointing) throws {
+        if let repeatedName {
+            throw CheckpointError.unusable(path: checkpoint.url.path, reason: "two parameters are named \(repeatedName): a checkpoint needs unique names")
+        }
         try checkpoint.prepareFolder()
         do { try file.write(to: checkpoint.url) } catch {
             throw CheckpointError.unusable(path: checkpoint.url.path, reason: "saving after epoch \(epochsDone) failed: \(error)")
