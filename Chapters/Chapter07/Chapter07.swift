@@ -85,6 +85,7 @@ struct Chapter07: ParsableCommand {
         let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
         say("# Chapter 7 · Long Short-Term Memory\n")
         options.useKernels()
+        try checkpoints.requireSaved("chapter07-lm")  // before the memory experiment's training
         try drawCell(to: figures)
         results.memoryKeptExactly = indefiniteMemory()
         let lagResults = try lagExperiment(figures: figures)

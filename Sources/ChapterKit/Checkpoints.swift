@@ -35,6 +35,13 @@ public struct CheckpointOptions: ParsableArguments {
         checkpoint.map { Checkpointing(directory: URL(fileURLWithPath: $0, isDirectory: true), resume: resume) }
     }
 
+    /// With --resume, fails unless model `name`'s checkpoint is there: for a chapter that
+    /// does other work before it trains that model, so that a missing file is found first.
+    public func requireSaved(_ name: String) throws {
+        guard resume, let checkpoint = checkpointing(named: name) else { return }
+        guard FileManager.default.fileExists(atPath: checkpoint.url.path) else { throw CheckpointError.missing(path: checkpoint.url.path) }
+    }
+
     /// The checkpoint of one model of a chapter (`name`: "chapter09-dan"), or nil without
     /// --checkpoint. In a chapter that trains several models one after another, an
     /// interrupted run saved none for the models it had not reached: with --resume those

@@ -30,4 +30,19 @@ final class Chapter07DivergenceTests: XCTestCase {
             XCTAssertTrue(error is TrainingError && text.contains("epoch 1") && text.contains("step"), text)
         }
     }
+
+    /// --resume with a folder that holds no Chapter 7 checkpoint: an error before the
+    /// memory experiment trains anything.
+    func testMissingCheckpointIsAnErrorBeforeAnyTraining() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ch07-\(UUID())")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data().write(to: folder.appendingPathComponent("chapter05-rnn.safetensors"))
+        let chapter = try Chapter07.parse(["--figures", folder.path, "--checkpoint", folder.path, "--resume"])
+        let clock = ContinuousClock(), start = clock.now
+        XCTAssertThrowsError(try chapter.run()) { error in
+            XCTAssertTrue("\(error)".contains("there is no checkpoint \(folder.path)/chapter07-lm.safetensors"), "\(error)")
+        }
+        XCTAssertLessThan((clock.now - start).seconds, 5)  // the memory experiment did not run
+    }
 }
