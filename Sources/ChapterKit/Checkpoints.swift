@@ -78,6 +78,15 @@ public struct Checkpointing: Sendable {
 
     public var url: URL { directory.appendingPathComponent(name + Self.fileExtension) }
 
+    /// Before a run that starts afresh saves its first checkpoint: refuses to overwrite one
+    /// already there (a forgotten --resume would lose the earlier run's training).
+    public func checkNothingToOverwrite() throws {
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        throw CheckpointError.unusable(
+            path: url.path, reason: "there is already a checkpoint here: continue it with --resume, "
+                + "or remove it (or choose another --checkpoint folder) to start afresh")
+    }
+
     /// Creates the folder if needed (the first save).
     public func prepareFolder() throws {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
@@ -393,6 +402,7 @@ public struct CheckpointedTraining<History: Codable> {
            !(checkpoint.startsAfreshIfMissing && !FileManager.default.fileExists(atPath: checkpoint.url.path)) {
             try restore(from: checkpoint)
         } else {
+            try checkpoint?.checkNothingToOverwrite()
             try save()
         }
         Interruption.begin()

@@ -67,6 +67,7 @@ extension RecurrentLanguageModel where Scalar == Float {
                     say("Resumed from \(checkpoint.url.path) after \(point).")
                 }
             } else {
+                try checkpoint.checkNothingToOverwrite()
                 try checkpoint.prepareFolder()
                 // Epoch 0: an interrupt during the first epoch can resume from the start.
                 try run.save(to: checkpoint, identity: identity, metadata: metadata)

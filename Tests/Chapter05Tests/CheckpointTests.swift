@@ -174,6 +174,11 @@ final class RecurrentTrainingCheckpointTests: XCTestCase {
                                                checkpoint: again.named("other"))) {
             XCTAssertTrue("\($0)".contains("there is no checkpoint"), "\($0)")
         }
+        // A fresh run (no --resume) does not overwrite a checkpoint.
+        XCTAssertThrowsError(try model().train(on: Self.train, valid: Self.valid, settings: settings(.adam), epochs: 2, quiet: true,
+                                               checkpoint: checkpoint)) {
+            XCTAssertTrue("\($0)".contains("there is already a checkpoint here: continue it with --resume"), "\($0)")
+        }
         // A damaged file.
         try Data("not a checkpoint".utf8).write(to: again.url)
         XCTAssertThrowsError(try model().train(on: Self.train, valid: Self.valid, settings: settings(.adam), epochs: 2, quiet: true,
