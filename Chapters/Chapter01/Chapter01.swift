@@ -28,6 +28,8 @@ struct Chapter01: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "Training epochs on CoNLL-2003 (with --data-dir).")
     var epochs = 6
 
@@ -163,7 +165,7 @@ extension Chapter01 {
         let binaryLosses = try train(
             binary, windows: trainWindows, labels: isLocation,
             settings: TrainingSettings(epochs: 10, batchSize: 32, learningRate: 1e-3),
-            using: &generator, label: "binary")
+            using: &generator, label: "binary", checkpoint: checkpoints.checkpointing(named: "chapter01-binary"))
         let after = report("After training ")
         say(String(format: "Training loss: %.4f (epoch 1) → %.4f (epoch %d)",
                      binaryLosses.first!, binaryLosses.last!, binaryLosses.count))
@@ -209,7 +211,7 @@ extension Chapter01 {
         let taggerLosses = try train(
             tagger, windows: trainWindows, labels: tagLabels,
             settings: TrainingSettings(epochs: 10, batchSize: 32, learningRate: 1e-3),
-            using: &generator, label: "softmax")
+            using: &generator, label: "softmax", checkpoint: checkpoints.checkpointing(named: "chapter01-softmax", first: false))
         let distribution = tagger.probabilities(parisWindow).scalars
         let top = distribution.enumerated().sorted { $0.element > $1.element }.prefix(3)
         say("P(tag | window of \"Paris\"): " + top.map { String(format: "%@ %.3f", tags.all[$0.offset], Double($0.element)) }.joined(separator: ", "))

@@ -58,7 +58,7 @@ extension Chapter01 {
             settings: TrainingSettings(
                 epochs: epochs, batchSize: 64, learningRate: learningRate, dropout: dropout,
                 wordDropout: wordDropout, unknownWordID: features.words.unknownID),
-            using: &generator, label: "CoNLL"
+            using: &generator, label: "CoNLL", checkpoint: checkpoints.checkpointing(named: "chapter01-conll", first: false)
         ) { epoch, loss in
             let devScores = evaluate(dev)
             say(String(format: "epoch %d  train loss %.4f  dev F1 %6.2f (each word alone) %6.2f (well-formed)  (%.0f s)",

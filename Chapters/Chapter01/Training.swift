@@ -22,29 +22,47 @@ struct TrainingSettings {
     var unknownWordID = 0
 }
 
+/// What the loop carries from epoch to epoch besides the parameters, Adam and the
+/// generator: the order of the windows (each epoch shuffles it further) and the losses.
+struct WindowTrainingState: Codable {
+    var order: [Int]
+    var losses: [Double] = []
+}
+
 /// Trains `model` on `windows` with class `labels` (0/1 for the binary model); returns
 /// the mean training loss of each epoch. `afterEpoch` sees each epoch's number and loss.
+/// With `checkpoint`, saves after every epoch and resumes bit for bit
+/// (``CheckpointedTraining``); Ctrl-C stops after the current step.
 @discardableResult
 func train(
     _ model: WindowClassifier<Float>, windows: WindowBatch, labels: [Int], settings: TrainingSettings,
-    using generator: inout SeededGenerator, label: String = "training",
+    using generator: inout SeededGenerator, label: String = "training", checkpoint: Checkpointing? = nil,
     afterEpoch: (Int, Double) throws -> Void = { _, _ in }
 ) throws -> [Double] {
     precondition(windows.count == labels.count, "\(windows.count) windows for \(labels.count) labels")
-    var optimizer = Adam<Float>(learningRate: settings.learningRate)
     let parameters = model.parameters
-    var order = Array(0..<windows.count)
-    var losses: [Double] = []
+    var run = try CheckpointedTraining(
+        parameters: parameters, optimizer: Adam<Float>(learningRate: settings.learningRate), generator: generator,
+        history: WindowTrainingState(order: Array(0..<windows.count)), checkpoint: checkpoint,
+        format: "neural-nlp-course window classifier checkpoint, version 1",
+        identity: ["batch_size": "\(settings.batchSize)", "dropout": "\(settings.dropout)", "word_dropout": "\(settings.wordDropout)",
+                   "labels": fingerprint(labels)])
+    defer {
+        Interruption.end()
+        generator = run.generator  // the caller's generator goes on from where training left it
+    }
     let steps = (windows.count + settings.batchSize - 1) / settings.batchSize
-    for epoch in 1...max(settings.epochs, 1) where settings.epochs > 0 {
-        generator.shuffle(&order)
+    for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+        run.startEpoch()
+        run.generator.shuffle(&run.history.order)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: steps)
-        var total = 0.0
-        for step in 0..<steps {
-            let indices = order[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, order.count)]
+        let (first, sums) = run.resumePoint(sums: [0])
+        var total = sums[0]
+        for step in first..<steps {
+            let indices = run.history.order[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, windows.count)]
             var batch = windows.select(indices)
             if settings.wordDropout > 0 {
-                for i in batch.words.indices where generator.nextUnit() < settings.wordDropout {
+                for i in batch.words.indices where run.generator.nextUnit() < settings.wordDropout {
                     batch.words[i] = settings.unknownWordID
                 }
             }
@@ -54,23 +72,26 @@ func train(
             // of every parameter at every step.
             let value: Double = {
                 let tape = Tape<Float>()
-                let scores = model.scores(batch, on: tape, dropout: settings.dropout, using: &generator)
+                let scores = model.scores(batch, on: tape, dropout: settings.dropout, using: &run.generator)
                 let loss = classifierLoss(scores, targets)
                 tape.backward(from: loss)
                 return Double(loss.value.scalar)
             }()
             guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step + 1) }
-            optimizer.step(parameters)
+            run.optimizer.step(parameters)
             parameters.zeroGradients()
             total += value * Double(indices.count)
             progress.update(step + 1, status: String(format: "loss %.4f", total / Double((step + 1) * settings.batchSize)))
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: steps, sums: [total])
         }
         progress.finish()
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: steps)
         let mean = total / Double(windows.count)
-        losses.append(mean)
+        run.history.losses.append(mean)
         try afterEpoch(epoch, mean)
+        try run.endEpoch(epoch, steps: steps)
     }
-    return losses
+    return run.history.losses
 }
 
 /// The loss a window classifier trains on: the binary cross-entropy of σ(s) for one score

@@ -33,6 +33,8 @@ struct Chapter02: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "Training epochs (default: 6 on the treebank, 12 on the sample).")
     var epochs: Int?
 
@@ -156,7 +158,9 @@ struct Chapter02: ParsableCommand {
         settings.batchSize = batchSize
         settings.learningRate = learningRate
         settings.seed = options.seed
-        let history = try trainClassifier(model, on: train, dev: dev, settings: settings, label: "DAN \(task.rawValue)")
+        let checkpoint = checkpoints.checkpointing(named: "chapter02-dan-\(task.rawValue)", first: task == SentimentTask.allCases.first)
+        let history = try trainClassifier(model, on: train, dev: dev, settings: settings, label: "DAN \(task.rawValue)",
+                                          checkpoint: checkpoint)
         for epoch in history {
             say(String(format: "  epoch %2d  loss %.4f  dev accuracy %.2f%%  (%.1f s)", epoch.epoch, epoch.loss, epoch.devAccuracy, epoch.seconds))
         }

@@ -24,6 +24,8 @@ struct Chapter04: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "Training epochs (default: 2 on the Penn Treebank, 6 on the sample).")
     var epochs: Int?
 
@@ -118,7 +120,7 @@ struct Chapter04: ParsableCommand {
         let trainStart = clock.now
         let evaluationSeconds = try Chapter04Training.run(model, trainWindows, validWindows, epochs: epochs, batchSize: batchSize,
                                   learningRate: learningRate, dropout: dropout, generator: &generator,
-                                  clock: clock, start: trainStart)
+                                  clock: clock, start: trainStart, checkpoint: checkpoints.checkpointing(named: "chapter04-window-lm"))
         // training time alone (the per-epoch validation is not counted)
         let trainSeconds = (clock.now - trainStart).seconds - evaluationSeconds
         results.trainSeconds = trainSeconds
@@ -172,16 +174,18 @@ enum Chapter04Training {
     static func run(
         _ model: WindowLanguageModel<Float>, _ trainWindows: Windows, _ validWindows: Windows, epochs: Int,
         batchSize: Int, learningRate: Float, dropout: Double, generator: inout SeededGenerator, clock: ContinuousClock,
-        start: ContinuousClock.Instant
+        start: ContinuousClock.Instant, checkpoint: Checkpointing? = nil
     ) throws -> Double {
         var evaluationSeconds = 0.0
         try train(model, on: trainWindows,
                   settings: TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, dropout: dropout),
-                  using: &generator) { epoch, loss in
+                  using: &generator, checkpoint: checkpoint) { epoch, loss in
             let seconds = (clock.now - start).seconds - evaluationSeconds
             let evaluationStart = clock.now
             let validCrossEntropy = meanCrossEntropy(model, validWindows)
             evaluationSeconds += (clock.now - evaluationStart).seconds
+            try TrainingError.checkFinite(validation: ExactMath.exp(validCrossEntropy), "validation perplexity", epoch: epoch,
+                                          step: (trainWindows.count + batchSize - 1) / batchSize)
             say(String(format: "epoch %d  train loss J = %.3f (exp J = %.1f)  valid perplexity %.1f  %.0f s training  %.0f words/s",
                        epoch, loss, ExactMath.exp(loss), ExactMath.exp(validCrossEntropy), seconds,
                        Double(trainWindows.count * epoch) / seconds))

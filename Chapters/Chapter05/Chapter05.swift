@@ -36,6 +36,8 @@ struct Chapter05: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "Training epochs (default: 4 on the Penn Treebank, 12 on the sample).")
     var epochs: Int?
 
@@ -187,7 +189,8 @@ struct Chapter05: ParsableCommand {
         say("\n## Training: \(epochs) epochs over \(used.predictedCount) words, batch \(batchSize) × BPTT \(bptt), "
             + "\(settings.method.rawValue) \(settings.learningRate), clipping at \(clip), dropout \(dropout), \(blasThreads) BLAS thread(s)")
         let history = try model.train(on: used, valid: validStream, test: options.dataDir == nil ? nil : testStream, settings: settings,
-                                      epochs: epochs, schedule: .onPlateau(factor: decay))
+                                      epochs: epochs, schedule: .onPlateau(factor: decay),
+                                      checkpoint: checkpoints.checkpointing(named: "chapter05-rnn"))
         results.trainSeconds = history.trainSeconds
         results.wordsPerSecond = history.wordsPerSecond
         results.epochs = history.epochs.map { EpochResult(epoch: $0.epoch, trainPerplexity: $0.trainPerplexity,

@@ -36,6 +36,8 @@ struct Chapter07: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "Lags k of the memory experiment, comma-separated.")
     var lags = "5,10,20,50,100,200"
 
@@ -113,6 +115,7 @@ struct Chapter07: ParsableCommand {
         // experiments, so a bad file stops the run at once, not after the memory task.
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
         try checkMemory(vocabularySize: splits.train.vocabulary.count)
+        try checkpoints.requireSaved("chapter07-lm")  // before the memory experiment's training
         try drawCell(to: figures)
         results.memoryKeptExactly = indefiniteMemory()
         let lagResults = try lagExperiment(figures: figures)

@@ -88,7 +88,9 @@ extension Chapter07 {
         say("  \(model.parameters.parameterCount()) parameters; SGD \(learningRate), clipping at \(clip), batch 20 × BPTT 20, "
             + "halving after epoch \(decayAfter)")
         let history = try model.train(on: train, valid: valid, test: options.dataDir == nil ? nil : test, settings: settings,
-                                      epochs: epochs, schedule: .after(epochs: decayAfter, factor: 0.5))
+                                      epochs: epochs, schedule: .after(epochs: decayAfter, factor: 0.5),
+                                      checkpoint: checkpoints.checkpointing(named: "chapter07-lm"),
+                                      metadata: languageModelMetadata(splits.train.vocabulary))
         results.trainSeconds = history.trainSeconds
         results.wordsPerSecond = history.wordsPerSecond
         results.epochValidPerplexity = history.epochs.map(\.validPerplexity)
@@ -106,7 +108,8 @@ extension Chapter07 {
             var rnnSettings = settings
             rnnSettings.method = .adam
             rnnSettings.learningRate = 0.001
-            _ = try rnn.train(on: train, valid: valid, settings: rnnSettings, epochs: epochs, quiet: true)
+            _ = try rnn.train(on: train, valid: valid, settings: rnnSettings, epochs: epochs, quiet: true,
+                              checkpoint: checkpoints.checkpointing(named: "chapter07-rnn", first: false))
             results.rnnValidPerplexity = rnn.perplexity(of: valid)
             results.rnnTestPerplexity = rnn.perplexity(of: test)
             say(String(format: "| RNN LM (Chapter 5's defaults, %d epochs) | %.1f |", epochs, results.rnnTestPerplexity!))
@@ -118,5 +121,14 @@ extension Chapter07 {
             say("| Zaremba et al. 2014, non-regularized LSTM, 2 × 200, PTB test | 114.5 |")
         }
         say(String(format: "Validation perplexity %.1f.", results.validPerplexity))
+    }
+
+    /// What a reader outside the package needs besides the tensors to evaluate the
+    /// language model (Scripts/lstm_perplexity.py): the vocabulary (id → word) and the
+    /// shape of the model.
+    func languageModelMetadata(_ vocabulary: Vocabulary) -> [String: String] {
+        let words = try! JSONSerialization.data(withJSONObject: vocabulary.words)
+        return ["vocabulary": String(decoding: words, as: UTF8.self), "model": "lstm", "prefix": "lm", "layers": "\(layers)",
+                "sentence_end": SentenceMarks.end, "unknown": Vocabulary.unknown]
     }
 }

@@ -34,6 +34,8 @@ struct Chapter08: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "Language models: epochs each (default: 1 on the Penn Treebank, 6 on the sample).")
     var epochs: Int?
 

@@ -37,8 +37,11 @@ extension Chapter08 {
         splits.notes.forEach(say)
         func run<Cell: RecurrentCell>(_ name: String, _ cell: Cell, gates: Int, cellState: Bool, blocks: Int,
                                       generator: inout SeededGenerator) throws where Cell.Scalar == Float {
-            let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: h, layers: [cell], name: name, using: &generator)
-            let history = try model.train(on: train, valid: valid, settings: settings, epochs: epochs, quiet: true)
+            // Named "lm" as in Chapter 7 (lm.E, lm.U, lm.b2 beside the cell's own): a model
+            // named like its cell would have two parameters named lstm.U.
+            let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: h, layers: [cell], name: "lm", using: &generator)
+            let history = try model.train(on: train, valid: valid, settings: settings, epochs: epochs, quiet: true,
+                                          checkpoint: checkpoints.checkpointing(named: "chapter08-\(name)", first: name == "rnn"))
             let windows = Double(history.words) / Double(settings.batchSize * settings.bptt)
             var row = ModelComparison(gates: gates, cellState: cellState, parameters: model.parameters.parameterCount(),
                                       parametersByFormula: shared + Self.cellParameters(blocks: blocks, input: h, hidden: h))

@@ -30,6 +30,8 @@ struct Chapter09: ParsableCommand {
 
     @OptionGroup var options: ChapterOptions
 
+    @OptionGroup var checkpoints: CheckpointOptions
+
     @Option(help: "Tagger: training epochs (default: 5 on CoNLL-2003, 8 on the sample).")
     var taggerEpochs: Int?
 
@@ -165,7 +167,9 @@ struct Chapter09: ParsableCommand {
             say("\n\(name): \(tagger.parameters.parameterCount()) parameters, H = \(taggerHidden)\(bidirectional ? " per direction" : "")")
             let clock = ContinuousClock(), start = clock.now
             let devCurve = try trainTagger(tagger, train: trainIDs, dev: devIDs, devGold: devGold, tags: features.tags,
-                                           settings: settings, label: name)
+                                           settings: settings, label: name,
+                                           checkpoint: checkpoints.checkpointing(named: bidirectional ? "chapter09-bilstm-tagger" : "chapter09-lstm-tagger",
+                                                                                 first: !bidirectional))
             let seconds = (clock.now - start).seconds
             let devScores = EntityScores(gold: devGold, predicted: predictTags(tagger, devIDs, tags: features.tags))
             let testScores = EntityScores(gold: testGold, predicted: predictTags(tagger, testIDs, tags: features.tags))
@@ -215,7 +219,8 @@ struct Chapter09: ParsableCommand {
         var generator = SeededGenerator(seed: options.seed)
         let dan = DeepAveragingNetwork<Float>(vocabularySize: vocabulary.count, embeddingSize: 200, hiddenSize: 200,
                                               classes: 2, using: &generator)
-        record("DAN", dan, history: try trainClassifier(dan, on: train, dev: dev, settings: settings, label: "DAN"))
+        record("DAN", dan, history: try trainClassifier(dan, on: train, dev: dev, settings: settings, label: "DAN",
+                                                              checkpoint: checkpoints.checkpointing(named: "chapter09-dan", first: false)))
         let orders = ["not good", "good not"].map { $0.split(separator: " ").map { vocabulary.id(String($0)) } }
         let danProbabilities = classProbabilities(dan, orders)
         var probe: [String: (Double, Double)] = ["DAN": (danProbabilities[0][1], danProbabilities[1][1])]
@@ -224,7 +229,8 @@ struct Chapter09: ParsableCommand {
             let model = LSTMSentenceClassifier<Float>(vocabularySize: vocabulary.count, embeddingSize: 200, hiddenSize: 150,
                                                       classes: 2, pooling: pooling, dropout: 0.5, name: "lstm", using: &generator)
             let name = "LSTM, \(pooling.rawValue) state"
-            record(name, model, history: try trainClassifier(model, on: train, dev: dev, settings: settings, label: name))
+            record(name, model, history: try trainClassifier(model, on: train, dev: dev, settings: settings, label: name,
+                                                                checkpoint: checkpoints.checkpointing(named: "chapter09-lstm-\(pooling.rawValue)", first: false)))
             let p = classProbabilities(model, orders)
             probe[name] = (p[0][1], p[1][1])
         }
@@ -248,7 +254,7 @@ struct Chapter09: ParsableCommand {
             say("  " + e.source.joined(separator: " ") + " → " + e.target.joined())
         }
         let (_, results) = try trainDates(trainCount: counts[0], testCount: counts[1], epochs: dateEpochs, hiddenSize: 128,
-                                          seed: options.seed)
+                                          seed: options.seed, checkpoint: checkpoints.checkpointing(named: "chapter09-dates", first: false))
         say(String(format: "Exact match on %d held-out dates (none seen in training): %.1f%%", results.testExamples, results.exactMatch))
         say("Some held-out answers:")
         for line in results.examples { say("  " + line) }

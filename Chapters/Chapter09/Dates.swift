@@ -169,7 +169,8 @@ struct DateResults: Encodable {
 }
 
 /// Trains the encoder–decoder on random dates and measures exact match on held-out ones.
-func trainDates(trainCount: Int, testCount: Int, epochs: Int, hiddenSize: Int, seed: UInt64, quiet: Bool = false) throws
+func trainDates(trainCount: Int, testCount: Int, epochs: Int, hiddenSize: Int, seed: UInt64, quiet: Bool = false,
+                checkpoint: Checkpointing? = nil) throws
     -> (model: EncoderDecoder<Float>, results: DateResults) {
     var generator = SeededGenerator(seed: seed)
     let train = DateTask.examples(trainCount, using: &generator)
@@ -187,7 +188,6 @@ func trainDates(trainCount: Int, testCount: Int, epochs: Int, hiddenSize: Int, s
     let model = EncoderDecoder<Float>(sourceVocabulary: DateTask.sourceVocabulary.count,
                                       targetVocabulary: DateTask.targetVocabulary.count, embeddingSize: 32,
                                       hiddenSize: hiddenSize, using: &generator)
-    var optimizer = Adam<Float>(learningRate: 3e-3)
     let parameters = model.parameters
     var results = DateResults(trainExamples: trainCount, testExamples: testCount)
     let testSources = test.map(sourceIDs)
@@ -200,23 +200,36 @@ func trainDates(trainCount: Int, testCount: Int, epochs: Int, hiddenSize: Int, s
         let right = zip(answers, test).filter { $0.map { DateTask.targetVocabulary[$0] } == $1.target }.count
         return (100 * Double(right) / Double(max(test.count, 1)), answers)
     }
-    for epoch in 1...max(epochs, 1) where epochs > 0 {
-        let batches = equalLengthBatches(train.map(\.source.count), batchSize: 32, shuffledBy: &generator)
+    // From here on the generator only orders the batches: it is saved with each checkpoint.
+    var run = try CheckpointedTraining(
+        parameters: parameters, optimizer: Adam<Float>(learningRate: 3e-3), generator: generator, history: [Double](),
+        checkpoint: checkpoint, format: "neural-nlp-course date encoder-decoder checkpoint, version 1",
+        identity: ["train_examples": "\(trainCount)", "test_examples": "\(testCount)", "seed": "\(seed)"])
+    defer { Interruption.end() }
+    for epoch in run.epochs(upTo: epochs) ?? 1...0 {
+        run.startEpoch()
+        let batches = equalLengthBatches(train.map(\.source.count), batchSize: 32, shuffledBy: &run.generator)
         var progress = ProgressBar("encoder–decoder epoch \(epoch)/\(epochs)", total: batches.count)
-        var total = 0.0
-        for (step, batch) in batches.enumerated() {
-            let value = try trainingStep(parameters, optimizer: &optimizer, clip: 5, epoch: epoch, step: step + 1) { tape in
+        let (first, sums) = run.resumePoint(sums: [0])
+        var total = sums[0]
+        for (step, batch) in batches.enumerated().dropFirst(first) {
+            let value = try trainingStep(parameters, optimizer: &run.optimizer, clip: 5, epoch: epoch, step: step + 1) { tape in
                 model.loss(sources: batch.map { sourceIDs(train[$0]) }, targets: batch.map { targetIDs(train[$0]) },
                            startID: startID, on: tape)
             }
             total += value
             if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(step + 1))) }
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count, sums: [total])
         }
         if !quiet { progress.finish() }
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)
         let (match, _) = exactMatch()
-        results.exactMatchPerEpoch.append(match)
+        run.history.append(match)
         if !quiet { say(String(format: "  epoch %d: training loss %.4f, test exact match %.1f%%", epoch, total / Double(batches.count), match)) }
+        try run.endEpoch(epoch, steps: batches.count)
     }
+    run.finish()
+    results.exactMatchPerEpoch = run.history
     let (match, answers) = exactMatch()
     results.exactMatch = match
     results.examples = (0..<min(6, test.count)).map { i in

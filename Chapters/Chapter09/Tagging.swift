@@ -146,37 +146,46 @@ func predictTags(_ tagger: RecurrentTagger<Float>, _ sentences: [EncodedSentence
 }
 
 /// Trains with Adam on equal-length batches; after each epoch scores dev F1 and keeps the
-/// parameters of the best epoch. Returns dev F1 per epoch.
+/// parameters of the best epoch. Returns dev F1 per epoch. With `checkpoint`, saves after
+/// every epoch and resumes bit for bit (``CheckpointedTraining``).
 func trainTagger(
     _ tagger: RecurrentTagger<Float>, train: [EncodedSentence], dev: [EncodedSentence], devGold: [[String]],
-    tags: [String], settings: TaggerSettings, label: String
+    tags: [String], settings: TaggerSettings, label: String, checkpoint: Checkpointing? = nil
 ) throws -> [Double] {
-    var generator = SeededGenerator(seed: settings.seed)
-    var optimizer = Adam<Float>(learningRate: settings.learningRate)
+    var run = try CheckpointedTraining(
+        parameters: tagger.parameters, optimizer: Adam<Float>(learningRate: settings.learningRate),
+        generator: SeededGenerator(seed: settings.seed), history: [Double](), checkpoint: checkpoint,
+        format: "neural-nlp-course tagger checkpoint, version 1",
+        identity: ["batch_size": "\(settings.batchSize)", "clip": "\(settings.clip)", "seed": "\(settings.seed)",
+                   "tags": tags.joined(separator: " "), "train_sentences": "\(train.count)"])
+    defer { Interruption.end() }
     let parameters = tagger.parameters
-    var scores: [Double] = []
-    var best: (f1: Double, values: [Tensor<Float>])?
-    for epoch in 1...max(settings.epochs, 1) where settings.epochs > 0 {
-        let batches = equalLengthBatches(train.map(\.count), batchSize: settings.batchSize, shuffledBy: &generator)
+    for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+        run.startEpoch()
+        let batches = equalLengthBatches(train.map(\.count), batchSize: settings.batchSize, shuffledBy: &run.generator)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: batches.count)
-        var total = 0.0, words = 0
-        for (step, indices) in batches.enumerated() {
+        let (first, sums) = run.resumePoint(sums: [0, 0])
+        var total = sums[0], words = Int(sums[1])
+        for (step, indices) in batches.enumerated().dropFirst(first) {
             let batch = indices.map { train[$0] }
-            let value = try trainingStep(parameters, optimizer: &optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in
-                softmaxCrossEntropy(logits: tagger.logits(batch, on: tape, training: true, using: &generator),
+            let value = try trainingStep(parameters, optimizer: &run.optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in
+                softmaxCrossEntropy(logits: tagger.logits(batch, on: tape, training: true, using: &run.generator),
                                     labels: RecurrentTagger<Float>.labels(batch))
             }
             let n = batch.count * batch[0].count
             total += value * Double(n)
             words += n
             progress.update(step + 1, status: String(format: "loss %.4f", total / Double(words)))
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count, sums: [total, Double(words)])
         }
         progress.finish()
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)
         let f1 = EntityScores(gold: devGold, predicted: predictTags(tagger, dev, tags: tags)).overall.f1
         say(String(format: "  %@ epoch %d: training loss %.4f, dev F1 %.2f", label as NSString, epoch, total / Double(words), f1))
-        scores.append(f1)
-        if best == nil || f1 > best!.f1 { best = (f1, parameters.map(\.value)) }
+        run.history.append(f1)
+        run.keepIfBest(f1)
+        try run.endEpoch(epoch, steps: batches.count)
     }
-    if let best { for (parameter, value) in zip(parameters, best.values) { parameter.value = value } }
-    return scores
+    run.finish()
+    return run.history
 }

@@ -47,27 +47,79 @@ extension Duration {
     public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
-/// Training that went wrong, named by where it happened.
+/// Training that went wrong, named by where it happened. Each stops the run (the chapter
+/// exits non-zero through ArgumentParser): nothing after it would be a result.
 public enum TrainingError: Error, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, step: Int)
+    /// The gradient's norm (measured before clipping) was NaN or infinite.
+    case nonFiniteGradient(epoch: Int, step: Int, norm: Double)
+    /// A parameter held NaN or an infinity after the epoch's last step.
+    case nonFiniteParameter(epoch: Int, step: Int, name: String)
+    /// The validation measure (`what`: "validation perplexity", "dev accuracy", ...) after
+    /// the epoch was not finite; `step` is the epoch's last step.
+    case nonFiniteValidation(epoch: Int, step: Int, what: String, value: Double)
+    /// SIGINT (Ctrl-C): training stopped after `step` of epoch `epoch`; `saved` says what
+    /// was saved and how to resume.
+    case interrupted(epoch: Int, step: Int, saved: String)
 
     public var description: String {
+        let advice = "; try a smaller --learning-rate (or clipping)"
         switch self {
         case .nonFiniteLoss(let epoch, let step):
-            return "training stopped: the loss became NaN or infinite at epoch \(epoch), step \(step); "
-                + "try a smaller --learning-rate"
+            return "training stopped: the loss became NaN or infinite at epoch \(epoch), step \(step)" + advice
+        case .nonFiniteGradient(let epoch, let step, let norm):
+            return "training stopped: the gradient's norm became \(norm) at epoch \(epoch), step \(step)" + advice
+        case .nonFiniteParameter(let epoch, let step, let name):
+            return "training stopped: parameter \(name) became NaN or infinite at epoch \(epoch), step \(step)" + advice
+        case .nonFiniteValidation(let epoch, let step, let what, let value):
+            return "training stopped: the \(what) became \(value) after epoch \(epoch) (step \(step), its last)" + advice
+        case .interrupted(let epoch, let step, let saved):
+            return "interrupted (Ctrl-C) in epoch \(epoch) after step \(step). \(saved)"
         }
+    }
+
+    /// Ctrl-C in epoch `epoch` after `step`: says what was saved and how to resume. With
+    /// `midEpoch`, the checkpoint holds the state after that step; otherwise the
+    /// checkpoint of `savedEpoch`, the last complete epoch, is the resume point.
+    public static func interrupted(epoch: Int, step: Int, checkpoint: Checkpointing?, savedEpoch: Int,
+                                   midEpoch: Bool = false) -> TrainingError {
+        let saved = checkpoint.map {
+            (midEpoch ? "The state after step \(step) of epoch \(epoch) is saved in \($0.url.path)"
+                : "The checkpoint of epoch \(savedEpoch) is in \($0.url.path)"
+                    + (savedEpoch < epoch ? " (epoch \(epoch) restarts from its beginning)" : ""))
+                + ". Resume with:\n  \(Checkpointing.resumeCommand)"
+        } ?? "Nothing was saved: run with --checkpoint DIR to be able to resume."
+        return .interrupted(epoch: epoch, step: step, saved: saved)
+    }
+
+    /// Throws unless every value of every parameter is finite (after an epoch: a last
+    /// step can leave NaN in the parameters with a finite loss).
+    public static func checkFinite<Scalar: TensorScalar>(_ parameters: [Parameter<Scalar>], epoch: Int, step: Int) throws {
+        for p in parameters where !p.value.scalars.allSatisfy(\.isFinite) {
+            throw nonFiniteParameter(epoch: epoch, step: step, name: p.name)
+        }
+    }
+
+    /// Throws unless a gradient norm, measured at `step`, is finite.
+    public static func checkFinite(gradientNorm norm: Double, epoch: Int, step: Int) throws {
+        guard norm.isFinite else { throw nonFiniteGradient(epoch: epoch, step: step, norm: norm) }
+    }
+
+    /// Throws unless the validation measure after `epoch` (whose last step was `step`) is finite.
+    public static func checkFinite(validation value: Double, _ what: String, epoch: Int, step: Int) throws {
+        guard value.isFinite else { throw nonFiniteValidation(epoch: epoch, step: step, what: what, value: value) }
     }
 }
 
 /// Writes a chapter's results as pretty-printed JSON with sorted snake_case keys; an
-/// infinite perplexity is written as the string "Infinity".
+/// infinite perplexity is written as the string "Infinity". The file appears whole or
+/// not at all (``atomicWrite(_:to:)``).
 public func writeResults<T: Encodable>(_ results: T, to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.keyEncodingStrategy = .convertToSnakeCase
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
         positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-    try encoder.encode(results).write(to: URL(fileURLWithPath: path))
+    try atomicWrite(encoder.encode(results), to: URL(fileURLWithPath: path))
     say("Results written to \(path)")
 }

@@ -24,7 +24,7 @@ public struct ClassifierSettings: Sendable {
 }
 
 /// One epoch of training: the mean training loss and the accuracy on dev after it.
-public struct ClassifierEpoch: Encodable, Sendable {
+public struct ClassifierEpoch: Codable, Sendable {
     public var epoch: Int
     public var loss: Double
     public var devAccuracy: Double
@@ -34,46 +34,57 @@ public struct ClassifierEpoch: Encodable, Sendable {
 /// Trains with Adam (lazy on the embedding rows a batch touches) on mini-batches of
 /// equal-length sentences, measures dev accuracy after every epoch, and leaves the model
 /// with the parameters of its best dev epoch (early stopping on dev, never on test).
+/// With `checkpoint`, the state is saved after every epoch and `--resume` continues
+/// from it, bit for bit (``CheckpointedTraining``); Ctrl-C stops after the current step.
 @discardableResult
 public func trainClassifier<Model: SentenceClassifier>(
     _ model: Model, on train: EncodedSentences, dev: EncodedSentences, settings: ClassifierSettings,
-    label: String, quiet: Bool = false
+    label: String, quiet: Bool = false, checkpoint: Checkpointing? = nil
 ) throws -> [ClassifierEpoch] {
     precondition(train.count > 0, "trainClassifier: no training sentences")
-    var generator = SeededGenerator(seed: settings.seed)
-    var optimizer = Adam<Float>(learningRate: settings.learningRate)
+    var run = try CheckpointedTraining(
+        parameters: model.parameters, optimizer: Adam<Float>(learningRate: settings.learningRate),
+        generator: SeededGenerator(seed: settings.seed), history: [ClassifierEpoch](), checkpoint: checkpoint,
+        format: "neural-nlp-course sentence classifier checkpoint, version 1",
+        identity: ["batch_size": "\(settings.batchSize)", "clip": "\(settings.clip.map { "\($0)" } ?? "none")",
+                   "seed": "\(settings.seed)", "train": fingerprint(train.ids.flatMap { $0 + [-1] } + train.labels)])
+    defer { Interruption.end() }
     let parameters = model.parameters
-    var history: [ClassifierEpoch] = []
-    var best: (accuracy: Double, values: [Tensor<Float>])?
     let clock = ContinuousClock()
-    for epoch in 1...max(settings.epochs, 1) where settings.epochs > 0 {
+    for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
         let start = clock.now
-        let batches = equalLengthBatches(train.ids.map(\.count), batchSize: settings.batchSize, shuffledBy: &generator)
+        run.startEpoch()
+        let batches = equalLengthBatches(train.ids.map(\.count), batchSize: settings.batchSize, shuffledBy: &run.generator)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: batches.count)
-        var total = 0.0, seen = 0
-        for (step, batch) in batches.enumerated() {
-            let value = try trainingStep(parameters, optimizer: &optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in
-                let scores = model.logits(batch.map { train.ids[$0] }, on: tape, training: true, using: &generator)
+        let (first, sums) = run.resumePoint(sums: [0, 0])
+        var total = sums[0], seen = Int(sums[1])
+        for (step, batch) in batches.enumerated().dropFirst(first) {
+            let value = try trainingStep(parameters, optimizer: &run.optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in
+                let scores = model.logits(batch.map { train.ids[$0] }, on: tape, training: true, using: &run.generator)
                 return softmaxCrossEntropy(logits: scores, labels: batch.map { train.labels[$0] })
             }
             total += value * Double(batch.count)
             seen += batch.count
             if !quiet { progress.update(step + 1, status: String(format: "loss %.4f", total / Double(seen))) }
+            try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: batches.count, sums: [total, Double(seen)])
         }
         if !quiet { progress.finish() }
+        try TrainingError.checkFinite(parameters, epoch: epoch, step: batches.count)
         let devAccuracy = accuracy(model, on: dev)
-        history.append(ClassifierEpoch(epoch: epoch, loss: total / Double(seen), devAccuracy: devAccuracy,
-                                       seconds: (clock.now - start).seconds))
-        if best == nil || devAccuracy > best!.accuracy { best = (devAccuracy, parameters.map(\.value)) }
+        run.history.append(ClassifierEpoch(epoch: epoch, loss: total / Double(seen), devAccuracy: devAccuracy,
+                                           seconds: (clock.now - start).seconds))
+        run.keepIfBest(devAccuracy)
+        try run.endEpoch(epoch, steps: batches.count)
     }
-    if let best { for (parameter, value) in zip(parameters, best.values) { parameter.value = value } }
-    return history
+    run.finish()
+    return run.history
 }
 
 /// One training step, the same for every model trained here: the loss is recorded on a
 /// fresh tape and backpropagated (the tape is let go before the optimizer writes the
 /// parameters, which spares a copy of each), a loss that is not finite stops training
-/// naming the epoch and step, the gradient's norm is clipped (nil: not), the optimizer
+/// naming the epoch and step, the gradient's norm is clipped (nil: not; one that is not
+/// finite stops training too), the optimizer
 /// steps and the gradients are zeroed. Returns the loss.
 public func trainingStep<O: Optimizer>(
     _ parameters: [Parameter<Float>], optimizer: inout O, clip: Double?, epoch: Int, step: Int,
@@ -87,7 +98,7 @@ public func trainingStep<O: Optimizer>(
         value = Double(recorded.value.scalar)
     }
     guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step) }
-    if let clip { _ = clipGradientNorm(parameters, threshold: clip) }
+    if let clip { try TrainingError.checkFinite(gradientNorm: clipGradientNorm(parameters, threshold: clip), epoch: epoch, step: step) }
     optimizer.step(parameters)
     parameters.zeroGradients()
     return value

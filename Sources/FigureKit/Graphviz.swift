@@ -1,5 +1,6 @@
 import CGraphviz
 import Foundation
+import NeuralKit
 
 /// The house style of the computation graphs, and the formats they are written in. The
 /// defaults are what the chapters commit to `Figures/` (SVG and PNG, inputs at the
@@ -67,8 +68,12 @@ public enum GraphvizRenderer {
             var urls: [URL] = []
             for format in FigureStyle.current.formats {
                 let url = directory.appendingPathComponent("\(name).\(format)")
-                guard gvRenderFilename(gvc, g, format, url.path) == 0 else {
-                    throw RenderError.graphviz(step: "rendering \(url.path)")
+                // Graphviz writes the file itself: into a temporary file, renamed into place
+                // once complete, so the figure appears whole or not at all.
+                try atomicWrite(to: url) { temporary in
+                    guard gvRenderFilename(gvc, g, format, temporary.path) == 0 else {
+                        throw RenderError.graphviz(step: "rendering \(url.path)")
+                    }
                 }
                 urls.append(url)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralKit
 
 /// A small line plot written as SVG text: for the curves a chapter measures (perplexity
 /// by n-gram order, loss by epoch, gradient norm by distance). Every number is written
@@ -124,7 +125,7 @@ public struct LinePlot: Sendable {
     public func write(to directory: URL, name: String) throws -> URL {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent("\(name).svg")
-        try svg().write(to: url, atomically: true, encoding: .utf8)
+        try atomicWrite(Data(svg().utf8), to: url)
         return url
     }
 }

@@ -135,6 +135,19 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         }
     }
 
+    /// m and v of `parameter`, nil before its first step (for checkpoints).
+    public func moments(of parameter: Parameter<Scalar>) -> (first: [Scalar], second: [Scalar])? {
+        moments[ObjectIdentifier(parameter)]
+    }
+
+    /// Puts back the state a checkpoint saved: the step count t (which the bias
+    /// corrections depend on) and each parameter's m and v.
+    public mutating func restore(stepCount: Int, moments saved: [(Parameter<Scalar>, first: [Scalar], second: [Scalar])]) {
+        self.stepCount = stepCount
+        moments = [:]
+        for (parameter, first, second) in saved { moments[ObjectIdentifier(parameter)] = (first, second) }
+    }
+
     private func pow(_ base: Scalar, _ exponent: Int) -> Scalar {
         var result: Scalar = 1
         for _ in 0..<exponent { result *= base }

@@ -3,7 +3,7 @@
 /// The same seed gives the same stream of numbers on every machine and Swift version
 /// (nothing here calls the standard library's unspecified shuffling or sampling).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var stateWords: (UInt64, UInt64, UInt64, UInt64)
 
     /// Seeds the four words of state with SplitMix64, as the xoshiro authors recommend.
     public init(seed: UInt64) {
@@ -15,21 +15,30 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        stateWords = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    /// The four words of state, for checkpoints: ``init(state:)`` continues the same stream.
+    public var state: [UInt64] { [stateWords.0, stateWords.1, stateWords.2, stateWords.3] }
+
+    /// A generator that continues from a saved ``state`` (four words).
+    public init(state words: [UInt64]) {
+        precondition(words.count == 4, "SeededGenerator(state:) takes 4 words, got \(words.count)")
+        stateWords = (words[0], words[1], words[2], words[3])
     }
 
     /// Sets the raw state (for checking against the reference implementation's output).
-    mutating func setStateForTesting(_ s: (UInt64, UInt64, UInt64, UInt64)) { state = s }
+    mutating func setStateForTesting(_ s: (UInt64, UInt64, UInt64, UInt64)) { stateWords = s }
 
     public mutating func next() -> UInt64 {
-        let result = rotate(state.1 &* 5, 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotate(state.3, 45)
+        let result = rotate(stateWords.1 &* 5, 7) &* 9
+        let t = stateWords.1 << 17
+        stateWords.2 ^= stateWords.0
+        stateWords.3 ^= stateWords.1
+        stateWords.1 ^= stateWords.2
+        stateWords.0 ^= stateWords.3
+        stateWords.2 ^= t
+        stateWords.3 = rotate(stateWords.3, 45)
         return result
     }
 

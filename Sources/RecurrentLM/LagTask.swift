@@ -76,9 +76,14 @@ extension SequenceClassifier where Scalar == Float {
                 return loss.value.scalar
             }()
             guard value.isFinite else { throw LagTaskError.nonFinite(lag: task.lag, step: step + 1) }
-            clipGradientNorm(parameters, threshold: clip)
+            let norm = clipGradientNorm(parameters, threshold: clip)
+            guard norm.isFinite else { throw LagTaskError.nonFiniteGradient(lag: task.lag, step: step + 1, norm: norm) }
             optimizer.step(parameters)
             parameters.zeroGradients()
+        }
+        // A last step can leave NaN in the parameters with a finite loss: no accuracy then.
+        for p in parameters where !p.value.scalars.allSatisfy(\.isFinite) {
+            throw LagTaskError.nonFiniteParameter(lag: task.lag, step: updates, name: p.name)
         }
         var correct = 0
         for start in stride(from: 0, to: testSize, by: 250) {
@@ -95,9 +100,15 @@ extension SequenceClassifier where Scalar == Float {
 
 public enum LagTaskError: Error, CustomStringConvertible {
     case nonFinite(lag: Int, step: Int)
+    case nonFiniteGradient(lag: Int, step: Int, norm: Double)
+    case nonFiniteParameter(lag: Int, step: Int, name: String)
     public var description: String {
         switch self {
         case .nonFinite(let lag, let step): return "lag task (k = \(lag)): the loss became NaN or infinite at update \(step)"
+        case .nonFiniteGradient(let lag, let step, let norm):
+            return "lag task (k = \(lag)): the gradient's norm became \(norm) at update \(step)"
+        case .nonFiniteParameter(let lag, let step, let name):
+            return "lag task (k = \(lag)): parameter \(name) became NaN or infinite (after update \(step))"
         }
     }
 }

@@ -35,6 +35,24 @@ public struct EpochReport: Sendable {
     public var wordsPerSecond: Double { Double(words) / max(seconds, 1e-9) }
 }
 
+/// Where an epoch stood after a step: everything ``RecurrentLanguageModel/trainEpoch``
+/// needs to go on from the next step exactly as if it had not stopped (the hidden state
+/// carried into the next window, the dropout masks' generator, the sums so far). The
+/// per-window norms of ``EpochReport/norms`` are not kept.
+public struct EpochProgress: Sendable {
+    public var windowsDone: Int
+    public var state: [[Tensor<Float>]]
+    public var masks: SeededGenerator
+    public var totalLoss: Double
+    public var report: EpochReport
+}
+
+/// Thrown by `trainEpoch` after the step in which Ctrl-C arrived, with where it stood.
+public struct EpochInterrupted: Error {
+    public var epoch: Int
+    public var progress: EpochProgress
+}
+
 /// The optimizer a recurrent language model trains with.
 public enum RecurrentOptimizer<Scalar: TensorScalar> {
     case sgd(SGD<Scalar>)
@@ -73,20 +91,22 @@ public enum RecurrentOptimizer<Scalar: TensorScalar> {
 extension RecurrentLanguageModel where Scalar == Float {
     /// One pass over `stream` with truncated BPTT: the hidden state runs on from window
     /// to window (its value only: gradients stop at the window's edge). Each window:
-    /// forward, J, backward, clip, step. Throws on a non-finite loss, naming the step.
+    /// forward, J, backward, clip, step. Throws on a non-finite loss or gradient norm,
+    /// naming the step, and ``EpochInterrupted`` after the step in which Ctrl-C arrived
+    /// (``Interruption``); `resuming` goes on from where such an interrupt left the epoch.
     public func trainEpoch(
         on stream: TokenStream, settings: RecurrentTrainingSettings, optimizer: inout RecurrentOptimizer<Float>,
-        epoch: Int, label: String? = nil, afterWindow: (Int, Double) -> Void = { _, _ in }
+        epoch: Int, label: String? = nil, resuming: EpochProgress? = nil, afterWindow: (Int, Double) -> Void = { _, _ in }
     ) throws -> EpochReport {
         let windows = stream.windows(batchSize: settings.batchSize, length: settings.bptt, complete: false)
         let parameters = self.parameters
-        var state = zeroState(batchSize: settings.batchSize)
-        var report = EpochReport()
+        var state = resuming?.state ?? zeroState(batchSize: settings.batchSize)
+        var report = resuming?.report ?? EpochReport()
         var progress = ProgressBar(label ?? "epoch \(epoch)", total: windows.count)
-        let clock = ContinuousClock(), start = clock.now
-        var totalLoss = 0.0
-        var masks = SeededGenerator(seed: settings.seed &+ UInt64(epoch))
-        for (index, window) in windows.enumerated() {
+        let clock = ContinuousClock(), start = clock.now - .seconds(report.seconds)
+        var totalLoss = resuming?.totalLoss ?? 0
+        var masks = resuming?.masks ?? SeededGenerator(seed: settings.seed &+ UInt64(epoch))
+        for (index, window) in windows.enumerated().dropFirst(resuming?.windowsDone ?? 0) {
             let value: Double = {  // the tape ends here, before the optimizer writes
                 let tape = Tape<Float>()
                 let (loss, final) = self.loss(window.inputs, targets: window.targets, from: state, on: tape,
@@ -101,6 +121,7 @@ extension RecurrentLanguageModel where Scalar == Float {
             // ‖ĝ‖ is measured either way; with clip = 0 nothing is rescaled.
             let threshold = settings.clip > 0 ? settings.clip : .infinity
             let norm = clipGradientNorm(parameters, threshold: threshold)
+            try TrainingError.checkFinite(gradientNorm: norm, epoch: epoch, step: index + 1)
             report.largestNorm = max(report.largestNorm, norm)
             if norm >= threshold { report.clippedWindows += 1 }
             report.norms.append((norm, min(norm, threshold)))
@@ -115,6 +136,13 @@ extension RecurrentLanguageModel where Scalar == Float {
             progress.update(index + 1, status: String(
                 format: "loss %.3f  ppl %.1f  %.0f words/s", totalLoss / Double(report.words),
                 ExactMath.exp(totalLoss / Double(report.words)), Double(report.words) / max(seconds, 1e-9)))
+            // Ctrl-C (see `Interruption`): stop between steps; the caller saves where it stood.
+            if Interruption.requested && index + 1 < windows.count {
+                progress.finish()
+                report.seconds = (clock.now - start).seconds
+                throw EpochInterrupted(epoch: epoch, progress: EpochProgress(
+                    windowsDone: index + 1, state: state, masks: masks, totalLoss: totalLoss, report: report))
+            }
         }
         progress.finish()
         report.seconds = (clock.now - start).seconds
