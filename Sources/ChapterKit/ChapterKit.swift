@@ -61,6 +61,9 @@ public enum TrainingError: Error, CustomStringConvertible {
     /// SIGINT (Ctrl-C): training stopped after `step` of epoch `epoch`; `saved` says what
     /// was saved and how to resume.
     case interrupted(epoch: Int, step: Int, saved: String)
+    /// The training text is too short to fill one window of the batch: nothing would be
+    /// trained, and the "trained" model reported would be the initial one.
+    case tooLittleText(words: Int, needed: Int, options: String)
 
     public var description: String {
         let advice = "; try a smaller --learning-rate (or clipping)"
@@ -75,6 +78,9 @@ public enum TrainingError: Error, CustomStringConvertible {
             return "training stopped: the \(what) became \(value) after epoch \(epoch) (step \(step), its last)" + advice
         case .interrupted(let epoch, let step, let saved):
             return "interrupted (Ctrl-C) in epoch \(epoch) after step \(step). \(saved)"
+        case .tooLittleText(let words, let needed, let options):
+            return "the training text has \(words) predicted words, fewer than the \(needed) one batch needs; "
+                + "use more text or a smaller \(options)"
         }
     }
 

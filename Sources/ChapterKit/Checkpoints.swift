@@ -17,6 +17,7 @@ public struct CheckpointOptions: ParsableArguments {
 
     /// Checked before any work: --resume needs a folder holding a checkpoint.
     public func validate() throws {
+        if let checkpoint, !resume { try WritableLocation.checkFolder(checkpoint, option: "--checkpoint") }
         guard resume else { return }
         guard let checkpoint else { throw ValidationError("--resume needs --checkpoint DIR, the folder the earlier run saved to") }
         var isFolder: ObjCBool = false

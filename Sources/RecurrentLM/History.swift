@@ -56,6 +56,11 @@ extension RecurrentLanguageModel where Scalar == Float {
         epochs: Int, schedule: LearningRateSchedule = .onPlateau(factor: 4), quiet: Bool = false,
         checkpoint: Checkpointing? = nil, metadata: [String: String] = [:]
     ) throws -> TrainingHistory {
+        // The stream is cut into batchSize columns; with fewer words than columns there is
+        // not one window to train on.
+        guard stream.predictedCount >= settings.batchSize else {
+            throw TrainingError.tooLittleText(words: stream.predictedCount, needed: settings.batchSize, options: "--batch-size")
+        }
         let model = self
         var run = TrainingRun(model: model, settings: settings)
         let identity = trainingIdentity(stream: stream, valid: valid, settings: settings, schedule: schedule)
