@@ -49,7 +49,7 @@ def stream(test_path, vocabulary, metadata):
     ids = {word: i for i, word in enumerate(vocabulary)}
     end, unknown = ids[metadata["sentence_end"]], ids[metadata["unknown"]]
     out = [end]
-    with open(test_path, encoding="utf-8") as f:
+    with open(test_path, encoding="utf-8-sig") as f:
         for line in f.read().split("\n"):
             words = line.split()
             if words:

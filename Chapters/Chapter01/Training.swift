@@ -52,11 +52,11 @@ func train(
         generator = run.generator  // the caller's generator goes on from where training left it
     }
     let steps = (windows.count + settings.batchSize - 1) / settings.batchSize
-    for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+    for epoch in try run.epochs(upTo: settings.epochs) ?? 1...0 {
         run.startEpoch()
         run.generator.shuffle(&run.history.order)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: steps)
-        let (first, sums) = run.resumePoint(sums: [0])
+        let (first, sums) = try run.resumePoint(sums: [0])
         var total = sums[0]
         for step in first..<steps {
             let indices = run.history.order[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, windows.count)]

@@ -68,6 +68,9 @@ struct Chapter04: ParsableCommand {
         let (d, h, v) = (Double(embeddingSize), Double(hiddenSize), Double(v))
         try OptionCheck.fitsInMemory(scalars: v * d + 4 * d * h + v * h + v + h,
                                      what: "The window language model", options: "--embedding-size or --hidden-size")
+        // a batch's scores, probabilities and their gradient: B × |V| each
+        try OptionCheck.fitsInMemory(scalars: Double(batchSize) * (v + 4 * d + h), copies: 3,
+                                     what: "One batch of the window language model", options: "--batch-size")
     }
 
     func run() throws {

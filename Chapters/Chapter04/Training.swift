@@ -55,11 +55,11 @@ func train(
         generator = run.generator  // the caller's generator goes on from where training left it
     }
     let steps = (windows.count + settings.batchSize - 1) / settings.batchSize
-    for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+    for epoch in try run.epochs(upTo: settings.epochs) ?? 1...0 {
         run.startEpoch()
         run.generator.shuffle(&run.history)
         var progress = ProgressBar("epoch \(epoch)/\(settings.epochs)", total: steps)
-        let (first, sums) = run.resumePoint(sums: [0])
+        let (first, sums) = try run.resumePoint(sums: [0])
         var total = sums[0]
         for step in first..<steps {
             let batch = run.history[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, windows.count)]

@@ -111,6 +111,9 @@ struct Chapter05: ParsableCommand {
         let (d, h, v) = (Double(embeddingSize), Double(hiddenSize), Double(v))
         try OptionCheck.fitsInMemory(scalars: v * d + h * h + h * d + v * h + v + h,
                                      what: "The RNN language model", options: "--embedding-size or --hidden-size")
+        // a window's scores, probabilities and their gradient: B × T × |V| each
+        try OptionCheck.fitsInMemory(scalars: Double(batchSize) * Double(bptt) * (v + d + h), copies: 3,
+                                     what: "One window of the RNN language model", options: "--batch-size or --bptt")
     }
 
     func run() throws {

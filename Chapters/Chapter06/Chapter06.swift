@@ -56,7 +56,7 @@ struct Chapter06: ParsableCommand {
         try OptionCheck.positive(explosionLearningRate, "--explosion-learning-rate")
         try OptionCheck.positive(residualWeightScale, "--residual-weight-scale")
         // one H × H Jacobian per step is kept to multiply out
-        try OptionCheck.fitsInMemory(scalars: Double(hiddenSize) * Double(hiddenSize) * Double(steps + 2), bytesPerScalar: 8,
+        try OptionCheck.fitsInMemory(scalars: Double(hiddenSize) * Double(hiddenSize) * (Double(steps) + 2), bytesPerScalar: 8,
                                      copies: 2, what: "The gradient-norm experiment", options: "--hidden-size or --steps")
     }
 

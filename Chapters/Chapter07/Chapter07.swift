@@ -99,7 +99,7 @@ struct Chapter07: ParsableCommand {
         let (h, v) = (Double(hidden), Double(v))
         try OptionCheck.fitsInMemory(scalars: Double(layers) * 4 * h * (2 * h + 1) + 2 * v * h + v,
                                      what: "The LSTM language model", options: "--hidden or --layers")
-        try OptionCheck.fitsInMemory(scalars: 4 * Double(lagHidden) * Double(2 * lagHidden + 1),
+        try OptionCheck.fitsInMemory(scalars: 4 * Double(lagHidden) * (2 * Double(lagHidden) + 1),
                                      what: "The memory experiment's LSTM", options: "--lag-hidden")
     }
 

@@ -59,7 +59,13 @@ struct Chapter09: ParsableCommand {
         try OptionCheck.atLeast(1, taggerEmbedding, "--tagger-embedding")
         try OptionCheck.atLeast(1, classifierEpochs, "--classifier-epochs")
         try OptionCheck.oneOf(trainOn, ["sentences", "phrases"], "--train-on")
-        try OptionCheck.positiveList(dates, "--dates", count: 2, example: "6000,1000")
+        let counts = try OptionCheck.positiveList(dates, "--dates", count: 2, example: "6000,1000")
+        // There are 73,049 dates from 1900 to 2099; held-out dates must be ones training did
+        // not draw, so training may not draw (nearly) all of them.
+        guard counts[0] <= 200_000, counts[1] <= 100_000 else {
+            throw ValidationError("--dates allows at most 200000 training and 100000 held-out dates "
+                                  + "(there are 73,049 dates from 1900 to 2099, and held-out ones must be unseen in training); got \(dates)")
+        }
         try OptionCheck.atLeast(1, dateEpochs, "--date-epochs")
         // the tagger: E (CoNLL's |V| is about 24,000 × d), two directions of 4 gates of H × (H + d)
         let (d, h) = (Double(taggerEmbedding), Double(taggerHidden))

@@ -206,11 +206,11 @@ func trainDates(trainCount: Int, testCount: Int, epochs: Int, hiddenSize: Int, s
         checkpoint: checkpoint, format: "neural-nlp-course date encoder-decoder checkpoint, version 1",
         identity: ["train_examples": "\(trainCount)", "test_examples": "\(testCount)", "seed": "\(seed)"])
     defer { Interruption.end() }
-    for epoch in run.epochs(upTo: epochs) ?? 1...0 {
+    for epoch in try run.epochs(upTo: epochs) ?? 1...0 {
         run.startEpoch()
         let batches = equalLengthBatches(train.map(\.source.count), batchSize: 32, shuffledBy: &run.generator)
         var progress = ProgressBar("encoder–decoder epoch \(epoch)/\(epochs)", total: batches.count)
-        let (first, sums) = run.resumePoint(sums: [0])
+        let (first, sums) = try run.resumePoint(sums: [0])
         var total = sums[0]
         for (step, batch) in batches.enumerated().dropFirst(first) {
             let value = try trainingStep(parameters, optimizer: &run.optimizer, clip: 5, epoch: epoch, step: step + 1) { tape in

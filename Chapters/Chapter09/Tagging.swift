@@ -160,11 +160,11 @@ func trainTagger(
                    "tags": tags.joined(separator: " "), "train_sentences": "\(train.count)"])
     defer { Interruption.end() }
     let parameters = tagger.parameters
-    for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+    for epoch in try run.epochs(upTo: settings.epochs) ?? 1...0 {
         run.startEpoch()
         let batches = equalLengthBatches(train.map(\.count), batchSize: settings.batchSize, shuffledBy: &run.generator)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: batches.count)
-        let (first, sums) = run.resumePoint(sums: [0, 0])
+        let (first, sums) = try run.resumePoint(sums: [0, 0])
         var total = sums[0], words = Int(sums[1])
         for (step, indices) in batches.enumerated().dropFirst(first) {
             let batch = indices.map { train[$0] }

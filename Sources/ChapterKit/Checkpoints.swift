@@ -128,12 +128,17 @@ public enum CheckpointError: Error, CustomStringConvertible {
     case missing(path: String)
     case unusable(path: String, reason: String)
     case incompatible(path: String, differences: [String])
+    /// The checkpoint has more epochs done than the run asks for.
+    case tooManyEpochs(path: String, done: Int, asked: Int)
 
     public var description: String {
         switch self {
         case .missing(let path):
             return "--resume: there is no checkpoint \(path) (was the earlier run started with the same options?)"
         case .unusable(let path, let reason): return "checkpoint \(path): \(reason)"
+        case .tooManyEpochs(let path, let done, let asked):
+            return "--resume: checkpoint \(path) has \(done) epochs done, more than the \(asked) this run asks for; "
+                + "give at least \(done) epochs (more continue the run), or start afresh without --resume"
         case .incompatible(let path, let differences):
             return "--resume: checkpoint \(path) was saved by a run with other options:\n  "
                 + differences.joined(separator: "\n  ") + "\nresume with the options it was saved with, or start afresh without --resume"
@@ -249,7 +254,9 @@ public struct TrainingCheckpoint {
                  second: try file.tensor("optimizer.adam.v." + p.name, shape: p.shape, as: Float.self).scalars)
             }
         }
-        adam.restore(stepCount: try number("optimizer.adam.step_count"), moments: moments)
+        let steps: Int = try number("optimizer.adam.step_count")
+        guard steps >= 0 else { throw CheckpointError.unusable(path: path, reason: "optimizer.adam.step_count is \(steps)") }
+        adam.restore(stepCount: steps, moments: moments)
         adam.learningRate = try number("optimizer.adam.learning_rate")
     }
 
@@ -288,7 +295,7 @@ public func fingerprint(_ ids: [Int]) -> String {
 /// ```
 /// run.startEpoch()                          // before drawing the epoch's order
 /// ... draw the epoch's order from run.generator (or shuffle run.history) ...
-/// let (first, sums) = run.resumePoint(sums: [0, 0])   // the running sums of the epoch
+/// let (first, sums) = try run.resumePoint(sums: [0, 0])   // the running sums of the epoch
 /// for step in first..<steps { train with run.optimizer and run.generator;
 ///     try run.stopIfInterrupted(epoch: epoch, step: step + 1, of: steps, sums: [...]) }
 /// record into run.history, run.keepIfBest(score)
@@ -344,7 +351,7 @@ public struct CheckpointedTraining<History: Codable> {
         let values = try file.values(for: parameters)
         try file.restore(&optimizer, for: parameters)
         generator = try file.generator("training")
-        guard let saved = try? JSONDecoder().decode(History.self, from: Data(try file.text("history").utf8)) else {
+        guard let saved = CheckpointJSON.decode(History.self, from: try file.text("history")) else {
             throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata history is malformed")
         }
         history = saved
@@ -366,8 +373,11 @@ public struct CheckpointedTraining<History: Codable> {
     }
 
     /// The epochs still to train (the one interrupted half-way included).
-    public func epochs(upTo count: Int) -> ClosedRange<Int>? {
-        completed < count ? (completed + 1)...count : nil
+    /// A checkpoint with more epochs done than `count` is refused: its parameters are not
+    /// those of a `count`-epoch run.
+    public func epochs(upTo count: Int) throws -> ClosedRange<Int>? {
+        guard completed <= count else { throw CheckpointError.tooManyEpochs(path: checkpoint?.url.path ?? "", done: completed, asked: count) }
+        return completed < count ? (completed + 1)...count : nil
     }
 
     /// Call at the start of every epoch, before the generator or the history is touched.
@@ -375,8 +385,13 @@ public struct CheckpointedTraining<History: Codable> {
 
     /// Where the epoch starts: step 0 and `sums` (the epoch's running sums, zero), or the
     /// step after the one a mid-epoch checkpoint was saved at, with the sums saved then.
-    public mutating func resumePoint(sums: [Double]) -> (step: Int, sums: [Double]) {
+    public mutating func resumePoint(sums: [Double]) throws -> (step: Int, sums: [Double]) {
         guard let point = resuming else { return (0, sums) }
+        // A damaged (or edited) file must not trap later on a NaN count or a short list.
+        guard point.sums.count == sums.count, point.sums.allSatisfy({ $0.isFinite && $0 >= 0 }), point.step >= 0 else {
+            throw CheckpointError.unusable(path: checkpoint?.url.path ?? "the checkpoint",
+                                           reason: "epoch_in_progress holds step \(point.step) and sums \(point.sums)")
+        }
         resuming = nil
         generator = point.generator
         return (point.step, point.sums)
@@ -430,7 +445,24 @@ public struct CheckpointedTraining<History: Codable> {
             file.file.metadata["epoch_in_progress.step"] = "\(step.index)"
             file.file.metadata["epoch_in_progress.sums"] = step.sums.map { "\($0)" }.joined(separator: " ")
         }
-        file.file.metadata["history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+        file.file.metadata["history"] = try CheckpointJSON.encode(history)
         try file.save(to: checkpoint)
+    }
+}
+
+/// The JSON a checkpoint keeps in its metadata (the history, an epoch in progress). A
+/// perplexity can be infinite after a finite but huge loss, so non-finite numbers are
+/// written as strings, as `writeResults` writes them, instead of failing the save.
+public enum CheckpointJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String) -> T? {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try? decoder.decode(type, from: Data(text.utf8))
     }
 }

@@ -9,8 +9,11 @@ import Foundation
 /// the corpus is read.
 public enum OptionCheck {
     /// An integer option that must be at least `minimum` (a size, a count of epochs).
+    /// Values above 2³¹ − 1 are refused too: no count here is that large, and sums or
+    /// products of such a value with another would overflow (a trap) before any check.
     public static func atLeast<T: BinaryInteger>(_ minimum: T, _ value: T, _ option: String) throws {
         guard value >= minimum else { throw ValidationError("\(option) must be at least \(minimum) (got \(value))") }
+        guard value <= Int32.max else { throw ValidationError("\(option) must be at most \(Int32.max) (got \(value))") }
     }
 
     /// An optional integer option: checked only when given.

@@ -52,4 +52,7 @@ public struct DeepAveragingNetwork<Scalar: TensorScalar>: Layer {
     }
 }
 
-extension DeepAveragingNetwork: SentenceClassifier where Scalar == Float {}
+extension DeepAveragingNetwork: SentenceClassifier where Scalar == Float {
+    /// Word dropout is the model's own setting: a resumed run must use the same rate.
+    public var trainingIdentity: [String: String] { ["word_dropout": "\(wordDropout)"] }
+}

@@ -9,6 +9,13 @@ public protocol SentenceClassifier {
     /// Unnormalized class scores, (batch × classes). `training` turns on the model's
     /// dropout, drawn from `generator`.
     func logits(_ sentences: [[Int]], on tape: Tape<Float>, training: Bool, using generator: inout SeededGenerator) -> Variable<Float>
+    /// What a checkpoint must match besides the parameters' names and shapes: settings that
+    /// live in the model and change its training (the DAN's word dropout).
+    var trainingIdentity: [String: String] { get }
+}
+
+extension SentenceClassifier {
+    public var trainingIdentity: [String: String] { [:] }
 }
 
 /// How a sentence classifier is trained.
@@ -46,17 +53,19 @@ public func trainClassifier<Model: SentenceClassifier>(
         parameters: model.parameters, optimizer: Adam<Float>(learningRate: settings.learningRate),
         generator: SeededGenerator(seed: settings.seed), history: [ClassifierEpoch](), checkpoint: checkpoint,
         format: "neural-nlp-course sentence classifier checkpoint, version 1",
-        identity: ["batch_size": "\(settings.batchSize)", "clip": "\(settings.clip.map { "\($0)" } ?? "none")",
-                   "seed": "\(settings.seed)", "train": fingerprint(train.ids.flatMap { $0 + [-1] } + train.labels)])
+        identity: model.trainingIdentity.merging(
+            ["batch_size": "\(settings.batchSize)", "clip": "\(settings.clip.map { "\($0)" } ?? "none")",
+             "learning_rate": "\(settings.learningRate)", "seed": "\(settings.seed)",
+             "train": fingerprint(train.ids.flatMap { $0 + [-1] } + train.labels)]) { $1 })
     defer { Interruption.end() }
     let parameters = model.parameters
     let clock = ContinuousClock()
-    for epoch in run.epochs(upTo: settings.epochs) ?? 1...0 {
+    for epoch in try run.epochs(upTo: settings.epochs) ?? 1...0 {
         let start = clock.now
         run.startEpoch()
         let batches = equalLengthBatches(train.ids.map(\.count), batchSize: settings.batchSize, shuffledBy: &run.generator)
         var progress = ProgressBar("\(label) epoch \(epoch)/\(settings.epochs)", total: batches.count)
-        let (first, sums) = run.resumePoint(sums: [0, 0])
+        let (first, sums) = try run.resumePoint(sums: [0, 0])
         var total = sums[0], seen = Int(sums[1])
         for (step, batch) in batches.enumerated().dropFirst(first) {
             let value = try trainingStep(parameters, optimizer: &run.optimizer, clip: settings.clip, epoch: epoch, step: step + 1) { tape in

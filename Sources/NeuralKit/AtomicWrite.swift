@@ -11,6 +11,12 @@ public struct FileWriteError: Error, CustomStringConvertible {
     public let step: String
     public let path: String
     public let reason: String
+    /// The C library's errno where a system call failed, else 0.
+    public var errorNumber: Int32 = 0
+
+    public init(step: String, path: String, reason: String, errorNumber: Int32 = 0) {
+        (self.step, self.path, self.reason, self.errorNumber) = (step, path, reason, errorNumber)
+    }
 
     public var description: String { "writing \(path): \(step) failed: \(reason)" }
 }
@@ -46,7 +52,12 @@ public func atomicWrite(to url: URL, _ write: (URL) throws -> Void) throws {
         if error is FileWriteError { throw error }
         throw FileWriteError(step: "writing the temporary file", path: path, reason: "\(error)")
     }
-    try flushToDisk(folder.path, what: "the folder", for: path)
+    // The new file is in place now; some file systems cannot flush a folder (EINVAL,
+    // ENOTSUP), and that must not report a write that happened as failed.
+    do { try flushToDisk(folder.path, what: "the folder", for: path) } catch let error as FileWriteError {
+        guard error.errorNumber != EINVAL && error.errorNumber != ENOTSUP else { return }
+        throw error
+    }
 }
 
 /// fsync of a file or folder, by path.
@@ -54,7 +65,10 @@ private func flushToDisk(_ target: String, what: String, for path: String) throw
     let descriptor = open(target, O_RDONLY)
     guard descriptor >= 0 else { throw FileWriteError(step: "opening \(what) to flush it", path: path, reason: errnoText()) }
     defer { close(descriptor) }
-    guard fsync(descriptor) == 0 else { throw FileWriteError(step: "flushing \(what) to disk", path: path, reason: errnoText()) }
+    guard fsync(descriptor) == 0 else {
+        let number = errno
+        throw FileWriteError(step: "flushing \(what) to disk", path: path, reason: errnoText(), errorNumber: number)
+    }
 }
 
 private func errnoText() -> String { String(cString: strerror(errno)) }

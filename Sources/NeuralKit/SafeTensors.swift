@@ -141,8 +141,16 @@ public struct SafeTensors: Sendable {
                   let begin = offsets[0], let end = offsets[1]
             else { throw malformed("tensor \(name): dtype, shape or data_offsets missing or malformed") }
             guard let dtype = DType(rawValue: typeName) else { throw malformed("tensor \(name): dtype \(typeName) is not F32, F64 or I64") }
-            let count = shape.reduce(1) { $0 * $1! }
-            guard begin >= 0, end >= begin, body + end <= bytes.count, end - begin == count * dtype.size else {
+            // A damaged or hostile header may hold any numbers: multiply with overflow checks
+            // and compare without adding, so that it is an error, never a trap.
+            var count = 1, overflow = false
+            for dimension in shape.map({ $0! }) {
+                guard dimension >= 0 else { throw malformed("tensor \(name): a negative dimension in its shape \(shape.map { $0! })") }
+                (count, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard !overflow else { throw malformed("tensor \(name): its shape \(shape.map { $0! }) has too many values") }
+            }
+            let (size, sizeOverflow) = count.multipliedReportingOverflow(by: dtype.size)
+            guard !sizeOverflow, begin >= 0, end >= begin, end <= bytes.count - body, end - begin == size else {
                 throw malformed("tensor \(name): data_offsets [\(begin), \(end)] do not hold \(count) values of \(typeName) in the file")
             }
             entries[name] = Entry(dtype: dtype, shape: shape.map { $0! }, bytes: Array(bytes[(body + begin)..<(body + end)]))

@@ -78,6 +78,9 @@ extension RecurrentLanguageModel where Scalar == Float {
                 try run.save(to: checkpoint, identity: identity, metadata: metadata)
             }
         }
+        if let checkpoint, run.completed > epochs {
+            throw CheckpointError.tooManyEpochs(path: checkpoint.url.path, done: run.completed, asked: epochs)
+        }
         Interruption.begin()
         defer { Interruption.end() }
         let windowsPerEpoch = max(1, stream.predictedCount / (settings.batchSize * settings.bptt))
@@ -153,6 +156,9 @@ extension RecurrentLanguageModel where Scalar == Float {
             "batch_size": "\(settings.batchSize)", "bptt": "\(settings.bptt)", "clip": "\(settings.clip)",
             "dropout": "\(settings.dropout)", "seed": "\(settings.seed)", "schedule": "\(schedule)",
             "kernels": "\(Kernels.choice)",
+            // Same names and shapes, other arithmetic: Chapter 5's --activation.
+            "cells": layers.map { cell in "\(type(of: cell))" + ((cell as? RNNCell<Float>).map { " \($0.activation.rawValue)" } ?? "") }
+                .joined(separator: ", "),
             // A different corpus (or --train-percent) is a different run.
             "train_text": fingerprint(stream.ids), "valid_text": fingerprint(valid.ids),
         ]
@@ -195,7 +201,7 @@ struct TrainingRun<Cell: RecurrentCell> where Cell.Scalar == Float {
         file.file.metadata["learning_rate"] = "\(optimizer.learningRate)"
         file.file.metadata["best_valid_perplexity"] = "\(best)"
         file.file.metadata["best_epoch"] = "\(bestEpoch)"
-        file.file.metadata["history"] = String(decoding: try JSONEncoder().encode(SavedHistory(history)), as: UTF8.self)
+        file.file.metadata["history"] = try CheckpointJSON.encode(SavedHistory(history))
         if let (progress, recent, recentCount) = inProgress {
             for (l, layer) in progress.state.enumerated() {
                 for (k, tensor) in layer.enumerated() { file.file.set("epoch.state.\(l).\(k)", tensor) }
@@ -205,7 +211,7 @@ struct TrainingRun<Cell: RecurrentCell> where Cell.Scalar == Float {
                                       windows: progress.report.windows, clippedWindows: progress.report.clippedWindows,
                                       largestNorm: progress.report.largestNorm, seconds: progress.report.seconds,
                                       recent: recent, recentCount: recentCount)
-            file.file.metadata["epoch_in_progress"] = String(decoding: try JSONEncoder().encode(saved), as: UTF8.self)
+            file.file.metadata["epoch_in_progress"] = try CheckpointJSON.encode(saved)
         }
         try file.save(to: checkpoint)
     }
@@ -224,12 +230,15 @@ struct TrainingRun<Cell: RecurrentCell> where Cell.Scalar == Float {
         completed = file.epochsDone
         best = try file.number("best_valid_perplexity")
         bestEpoch = try file.number("best_epoch")
-        guard let saved = try? JSONDecoder().decode(SavedHistory.self, from: Data(try file.text("history").utf8)) else {
+        guard let saved = CheckpointJSON.decode(SavedHistory.self, from: try file.text("history")) else {
             throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata history is malformed")
         }
         history = saved.history
         if let text = file.file.metadata["epoch_in_progress"] {
-            guard let saved = try? JSONDecoder().decode(SavedProgress.self, from: Data(text.utf8)) else {
+            guard let saved = CheckpointJSON.decode(SavedProgress.self, from: text),
+                  saved.windowsDone >= 0, saved.words >= 0, saved.windows >= 0, saved.recentCount >= 0,
+                  saved.totalLoss.isFinite, saved.recent.isFinite
+            else {
                 throw CheckpointError.unusable(path: checkpoint.url.path, reason: "metadata epoch_in_progress is malformed")
             }
             let batchSize = Int(identity["batch_size"] ?? "") ?? 1

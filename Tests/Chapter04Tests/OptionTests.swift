@@ -15,6 +15,7 @@ final class Chapter04OptionTests: XCTestCase {
             (["--dropout", "1"], "--dropout is a probability"),
             (["--blas-threads", "0"], "--blas-threads must be at least 1"),
             (["--hidden-size", "1000000"], "would need"),
+            (["--batch-size", "1000000000"], "One batch of the window language model would need"),
         ]
         for (arguments, fragment) in cases {
             XCTAssertThrowsError(try Chapter04.parseAsRoot(arguments), "\(arguments)") { error in

@@ -13,6 +13,8 @@ final class Chapter09OptionTests: XCTestCase {
             (["--dates", "6000,-1"], "--dates wants comma-separated positive whole numbers"),
             (["--tagger-epochs", "0"], "--tagger-epochs must be at least 1"),
             (["--date-epochs", "0"], "--date-epochs must be at least 1"),
+            (["--dates", "20000000,1"], "--dates allows at most 200000 training"),
+            (["--tagger-epochs", "9223372036854775807"], "--tagger-epochs must be at most 2147483647"),
             (["--tagger-hidden", "100000"], "would need"),
         ]
         for (arguments, fragment) in cases {

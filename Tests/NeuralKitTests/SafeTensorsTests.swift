@@ -35,7 +35,6 @@ final class SafeTensorsTests: XCTestCase {
         file.set("empty", Tensor<Float>(shape: [0, 3], scalars: []))
         file.metadata = ["quote \" and \\ backslash": "line\nbreak\ttab \u{1} é 日本", "history": #"{"epochs":[1,2]}"#]
         let encoded = file.encoded()
-        XCTAssertEqual((encoded.count - 8) % 8 - (encoded.count - 8) % 8, 0)
         let read = try SafeTensors(decoding: encoded)
         XCTAssertEqual(try read.floats("layer.W").scalars.map(\.bitPattern), floats.map(\.bitPattern))
         XCTAssertEqual(try read.floats("layer.W").shape, [1, 7])
@@ -50,6 +49,13 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     /// Broken files are errors that say what is wrong, never traps.
+    /// A file made by hand: the 8-byte little-endian length of `header`, the header, and
+    /// `dataBytes` zero bytes.
+    func handMade(_ header: String, dataBytes: Int) -> [UInt8] {
+        let json = Array(header.utf8)
+        return (0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) } + json + [UInt8](repeating: 0, count: dataBytes)
+    }
+
     func testMalformedFilesAreErrors() {
         var file = SafeTensors()
         file.set("a", Tensor<Float>([1, 2, 3]))
@@ -61,6 +67,10 @@ final class SafeTensorsTests: XCTestCase {
             ("not JSON", [8, 0, 0, 0, 0, 0, 0, 0] + Array("nonsense".utf8)),
             ("wrong dtype", Array(String(decoding: good, as: UTF8.self).replacingOccurrences(of: "F32", with: "Q32").utf8)),
             ("wrong shape", Array(String(decoding: good, as: UTF8.self).replacingOccurrences(of: "[3]", with: "[4]").utf8)),
+            // numbers that would overflow or run backwards: errors, never traps
+            ("negative dimensions", handMade(#"{"a":{"dtype":"F32","shape":[-2,-2],"data_offsets":[0,16]}}"#, dataBytes: 16)),
+            ("a shape too large to count", handMade(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}}"#, dataBytes: 16)),
+            ("offsets past the end", handMade(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[9223372036854775800,9223372036854775807]}}"#, dataBytes: 8)),
         ]
         for (name, bytes) in cases {
             XCTAssertThrowsError(try SafeTensors(decoding: Data(bytes), source: "case.safetensors"), name) { error in
