@@ -111,17 +111,22 @@ func nextWords(counts: NGramCounts, kneserNey: KneserNeyModel, corpus: IndexedCo
     }
 }
 
+/// One word drawn from the model after `context`: every predicted id weighted by
+/// P(w | context). (What `generate` draws at each step; a test checks the draws follow P.)
+func sampleNextWord(_ model: KneserNeyModel, after context: ArraySlice<Int>, using generator: inout SeededGenerator) -> Int {
+    let ids = model.predictedIDs
+    let weights = ids.map { model.probability(of: $0, after: context)! }
+    return ids[generator.categorical(weights)]
+}
+
 func generate(kneserNey model: KneserNeyModel, corpus: IndexedCorpus, seed: UInt64) {
     let v = corpus.vocabulary
     var generator = SeededGenerator(seed: seed)
     say("\n## Text sampled from the Kneser-Ney trigram model, starting with \"today the\" (seed \(seed))")
-    let ids = model.predictedIDs
     for _ in 0..<3 {
         var words = [corpus.startID, v.id("today"), v.id("the")]
         while words.count < 40 {
-            let context = words.suffix(model.order - 1)
-            let weights = ids.map { model.probability(of: $0, after: context)! }
-            let next = ids[generator.categorical(weights)]
+            let next = sampleNextWord(model, after: words.suffix(model.order - 1), using: &generator)
             if next == corpus.endID { break }
             words.append(next)
         }

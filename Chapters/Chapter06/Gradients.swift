@@ -113,6 +113,13 @@ func geometricRate(_ norms: [Double]) -> Double {
     return ExactMath.exp(sxy / sxx)
 }
 
+/// One layer of the stack below: tanh(W h) for rows h, plus h itself with the identity
+/// (skip) connection. (A test checks its Jacobian, I + diag(1 − tanh²) W, by hand.)
+func stackLayer(_ h: Variable<Double>, _ w: Variable<Double>, residual: Bool) -> Variable<Double> {
+    let f = tanh(matmul(h, w, transposeRight: true))
+    return residual ? h + f : f
+}
+
 /// A stack of `depth` layers h(l) = tanh(W(l) h(l−1)), or with an identity (skip)
 /// connection h(l) = h(l−1) + tanh(W(l) h(l−1)); returns ‖∂J/∂h(l)‖ for l = 0 … depth,
 /// where J = r · h(depth) for a fixed random r, so both stacks start the backward sweep
@@ -125,8 +132,7 @@ func stackGradientNorms(depth: Int, width: Int, residual: Bool, weightScale: Dou
     for l in 1...depth {
         let w = tape.input(.normal([width, width], standardDeviation: weightScale / Double(width).squareRoot(), using: &generator),
                            name: "W(\(l))")
-        let f = tanh(matmul(h, w, transposeRight: true))
-        h = residual ? h + f : f
+        h = stackLayer(h, w, residual: residual)
         layers.append(h)
     }
     let r = tape.input(.uniform([1, width], bound: 1, using: &generator), name: "r")

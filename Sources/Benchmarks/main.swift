@@ -7,18 +7,21 @@ import TextData
 /// run in turn, round after round, so that a slow spell of a noisy machine hits all of
 /// them alike; the figure is the median over rounds.
 ///
-///     swift run -c release Benchmarks rnn-lm|lstm-lm|gemm [rounds [configuration]]
+///     swift run -c release Benchmarks rnn-lm|lstm-lm|gru-lstm|gemm [rounds [configuration]]
 ///
 /// rnn-lm: training windows of the Chapter 5 RNN language model at Penn Treebank sizes
 /// (|V| = 10,000, d = H = 200, batch 20, BPTT 20, SGD with clipping), on random word ids;
 /// lstm-lm: the same for Chapter 7's two-layer LSTM (2 × 200, Zaremba et al.'s small
 /// model). Prints words per second per configuration. They run on the fast kernels, as
 /// real-data training does (BENCH_KERNELS=exact for the exact ones).
+/// gru-lstm: Chapter 8's "the GRU is faster": one-layer LSTM and GRU language models at
+/// Chapter 8's sizes and training (d = H = 200, Adam), interleaved round by round; the
+/// median milliseconds per training step of each, and their ratio.
 /// gemm: GFLOP/s of the exact and the fast Float matrix products at the sizes the
 /// chapters use (see `GEMMBenchmark.swift`).
 let arguments = CommandLine.arguments.dropFirst()
-guard let mode = arguments.first, ["rnn-lm", "lstm-lm", "gemm"].contains(mode) else {
-    print("usage: Benchmarks rnn-lm|lstm-lm|gemm [rounds]")
+guard let mode = arguments.first, ["rnn-lm", "lstm-lm", "gru-lstm", "gemm"].contains(mode) else {
+    print("usage: Benchmarks rnn-lm|lstm-lm|gru-lstm|gemm [rounds]")
     exit(2)
 }
 let rounds = arguments.dropFirst().first.flatMap(Int.init) ?? 5
@@ -35,6 +38,40 @@ let v = Int(ProcessInfo.processInfo.environment["BENCH_V"] ?? "") ?? 10_000, d =
 var generator = SeededGenerator(seed: 1)
 let ids = (0..<(batch * bptt * windowsPerRound + 1)).map { _ in generator.nextInt(below: v) }
 let stream = TokenStream(ids: ids, padding: 0)
+
+if mode == "gru-lstm" {
+    BLAS.threads = 1  // Chapter 8's default (--blas-threads 1); the fused ops on their 2 threads
+    FusedKernels.threads = 2
+    var chapter8 = RecurrentTrainingSettings()
+    chapter8.method = .adam
+    chapter8.learningRate = 0.001
+    var stepSeconds: [String: [Double]] = ["lstm": [], "gru": []]
+    for round in 0...rounds {
+        for name in ["lstm", "gru"] {
+            var g = SeededGenerator(seed: 2)
+            var optimizer = RecurrentOptimizer<Float>(.adam, learningRate: 0.001)
+            let report: EpochReport
+            if name == "lstm" {
+                let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d,
+                                                   layers: [LSTMCell<Float>(inputSize: d, hiddenSize: h, name: "lstm", using: &g)], name: "lm", using: &g)
+                report = try model.trainEpoch(on: stream, settings: chapter8, optimizer: &optimizer, epoch: 1, label: "")
+            } else {
+                let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d,
+                                                   layers: [GRUCell<Float>(inputSize: d, hiddenSize: h, name: "gru", using: &g)], name: "lm", using: &g)
+                report = try model.trainEpoch(on: stream, settings: chapter8, optimizer: &optimizer, epoch: 1, label: "")
+            }
+            if round > 0 { stepSeconds[name]!.append(report.seconds / Double(max(report.windows, 1))) }  // round 0 warms up
+        }
+    }
+    let median = { (r: [Double]) in r.sorted()[r.count / 2] }
+    print("LSTM vs GRU LM (1 × 200) training step, |V| = \(v), d = H = \(h), batch \(batch) × BPTT \(bptt), Adam + clipping; \(rounds) rounds × \(windowsPerRound) windows")
+    for name in ["lstm", "gru"] {
+        let r = stepSeconds[name]!.sorted()
+        print(String(format: "  %@  median %.2f ms per step  (min %.2f, max %.2f)", name.uppercased(), 1000 * median(r), 1000 * r.first!, 1000 * r.last!))
+    }
+    print(String(format: "  GRU / LSTM time per step (medians): %.3f", median(stepSeconds["gru"]!) / median(stepSeconds["lstm"]!)))
+    exit(0)
+}
 
 struct Configuration { let name: String; let blasThreads: Int; let fusedThreads: Int }
 let configurations = [
