@@ -170,6 +170,7 @@ let package = Package(
         .testTarget(name: "Chapter01Tests", dependencies: ["Chapter01", "NeuralKit", "TextData", "ChapterKit"]),
         .testTarget(name: "Chapter02Tests", dependencies: ["Chapter02", "Classifiers", "NeuralKit", "TextData", "ChapterKit"]),
         .testTarget(name: "BookTests", dependencies: ["Book"]),
+        .testTarget(name: "LedgerTests", dependencies: []),
         .testTarget(name: "Chapter09Tests", dependencies: ["Chapter09", "Classifiers", "FigureKit", "NeuralKit", "TextData", "ChapterKit"]),
         .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
         .testTarget(name: "Chapter04Tests", dependencies: ["Chapter04", "NeuralKit", "TextData", "ChapterKit"]),
