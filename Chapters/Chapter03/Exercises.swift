@@ -3,8 +3,9 @@
  1. **By hand.** With the slides' counts (1000, 400, 100), what is P(w | h) for a word seen
     0 times, with maximum likelihood and with add-δ for δ = 1 and |V| = 10,000?
  2. **(Coding) Add-δ.** Write `AddDeltaModel.probability` (in `Sources/NGram/SimpleModels.swift`):
-    (count(h w) + δ) / (count(h) + δ|V|). `Chapter03Tests.testSmoothedDistributionsSumToOne`
-    checks that every context's distribution sums to one.
+    (count(h w) + δ) / (count(h) + δ(|V| − 1)), and 0 for `<s>`, which is never predicted.
+    `Chapter03Tests.testSmoothedDistributionsSumToOne` checks that every context's
+    distribution sums to one over the whole vocabulary, `<s>` included.
  3. **(Coding) Kneser-Ney.** Write the discounted, interpolated probability of
     `KneserNeyModel` (in `Sources/NGram/KneserNey.swift`). `testKneserNeyWorkedByHand` checks
     it on a corpus small enough to work out on paper; `testPennTreebankKneserNeyAgreesWithKenLM`

@@ -43,6 +43,7 @@ extension Chapter06 {
             var settings = RecurrentTrainingSettings()
             settings.learningRate = explosionLearningRate
             settings.clip = clip
+            settings.measuredWindows = 8
             var optimizer = RecurrentOptimizer<Float>(.sgd, learningRate: settings.learningRate)
             var norms: [(before: Double, after: Double)] = []
             var largest = 0.0
@@ -68,7 +69,7 @@ extension Chapter06 {
             if clip > 0 {
                 result.firstNorms = norms.prefix(8).map(\.before)
                 result.clippedNorms = norms.prefix(8).map(\.after)
-                say("  the first 8 gradient norms ‖ĝ‖ before → after clipping:")
+                say("  the first 8 gradient norms ‖ĝ‖ before → after clipping (measured again from the clipped gradients):")
                 say("  " + norms.prefix(8).map { String(format: "%.3f → %.3f", $0.before, $0.after) }.joined(separator: ",  "))
             }
         }

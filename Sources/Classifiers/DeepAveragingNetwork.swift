@@ -37,16 +37,21 @@ public struct DeepAveragingNetwork<Scalar: TensorScalar>: Layer {
         segmentMean(embedding(sentences.flatMap { $0 }, on: tape, label: "embed"), lengths: sentences.map(\.count))
     }
 
-    public func logits(_ sentences: [[Int]], on tape: Tape<Scalar>, training: Bool, using generator: inout SeededGenerator) -> Variable<Scalar> {
+    /// Word dropout: each sentence with each word left out with probability `wordDropout`,
+    /// in order; a sentence that would lose every word keeps one of them, drawn uniformly.
+    public func keptWords(_ sentences: [[Int]], using generator: inout SeededGenerator) -> [[Int]] {
+        guard wordDropout > 0 else { return sentences }
         var kept = sentences
-        if training && wordDropout > 0 {
-            for (i, sentence) in sentences.enumerated() {
-                let draws = sentence.map { _ in generator.nextUnit() >= wordDropout }
-                let survivors = zip(sentence, draws).filter(\.1).map(\.0)
-                kept[i] = survivors.isEmpty ? [sentence[generator.nextInt(below: sentence.count)]] : survivors
-            }
+        for (i, sentence) in sentences.enumerated() {
+            let draws = sentence.map { _ in generator.nextUnit() >= wordDropout }
+            let survivors = zip(sentence, draws).filter(\.1).map(\.0)
+            kept[i] = survivors.isEmpty ? [sentence[generator.nextInt(below: sentence.count)]] : survivors
         }
-        var h = average(kept, on: tape)
+        return kept
+    }
+
+    public func logits(_ sentences: [[Int]], on tape: Tape<Scalar>, training: Bool, using generator: inout SeededGenerator) -> Variable<Scalar> {
+        var h = average(training ? keptWords(sentences, using: &generator) : sentences, on: tape)
         for layer in hidden { h = relu(layer(h)) }
         return output(h)
     }

@@ -30,12 +30,16 @@ public struct MaximumLikelihoodModel: LanguageModel {
     }
 }
 
-/// Add-δ ("Laplace" for δ = 1) smoothing: every word of the vocabulary V gets δ extra
+/// Add-δ ("Laplace" for δ = 1) smoothing: every word the model can predict gets δ extra
 /// counts in every context.
 /// ```
-/// P(w | h) = (count(h w) + δ) / (count(h) + δ |V|)
+/// P(w | h) = (count(h w) + δ) / (count(h) + δ (|V| − 1))     for w ≠ <s>
+/// P(<s> | h) = 0
 /// ```
-/// An unseen context gives the uniform distribution 1/|V|.
+/// The sentence start `<s>` is never predicted (it only ever stands in a context), so it
+/// gets no δ and the denominator counts the |V| − 1 other words, as in `BackoffModel` and
+/// `KneserNeyModel`: the distribution sums to one over the whole vocabulary. An unseen
+/// context gives the uniform distribution 1/(|V| − 1) over the predictable words.
 public struct AddDeltaModel: LanguageModel {
     public let counts: NGramCounts
     public let order: Int
@@ -54,6 +58,7 @@ public struct AddDeltaModel: LanguageModel {
 
     public func probability(of word: Int, after context: ArraySlice<Int>) -> Double? {
         // BEGIN SOLUTION ch3-add-delta
+        if word == counts.startID { return 0 }  // <s> is never predicted
         let h = context.suffix(order - 1)
         let total = Double(contextTotals[h.count][counts.key(h)] ?? 0)
         let c = Double(counts.count(Array(h) + [word]))

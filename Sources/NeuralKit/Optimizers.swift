@@ -183,3 +183,15 @@ public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], threshol
     return norm
     // END SOLUTION
 }
+
+/// ‖ĝ‖ of all parameters' gradients together, read element by element over every
+/// parameter's whole gradient (no row is assumed to be zero): how a training loop
+/// measures the gradient that clipping left, independently of ``clipGradientNorm(_:threshold:)``.
+public func gradientNorm<Scalar>(_ parameters: [Parameter<Scalar>]) -> Double {
+    var squares = 0.0
+    for p in parameters {
+        let gradient = p.gradient
+        gradient.scalars.withUnsafeBufferPointer { g in squares += g.sumOfSquares(0..<g.count) }
+    }
+    return squares.squareRoot()
+}

@@ -139,3 +139,22 @@ private func startOfChunk(_ previous: (String, String), _ current: (String, Stri
     if t == "[" || t == "]" { return true }
     return false
 }
+
+/// The most-frequent-tag baseline of a tagging task: each word gets the tag it carries
+/// most often in `train` (a tie: the tag it was first seen with), a word never seen in
+/// training `O`; the entity scores of that guess on `sentences`. A tagger that learned
+/// nothing beyond a lookup table of words scores this; tests hold models above it.
+public func mostFrequentTagBaseline(train: [TaggedSentence], on sentences: [TaggedSentence]) -> EntityScores {
+    var counts: [String: [String: Int]] = [:], order: [String: [String]] = [:]
+    for token in train.joined() {
+        if counts[token.word]?[token.tag] == nil { order[token.word, default: []].append(token.tag) }
+        counts[token.word, default: [:]][token.tag, default: 0] += 1
+    }
+    var best: [String: String] = [:]
+    for (word, tags) in order {
+        let top = counts[word]!.values.max()!
+        best[word] = tags.first { counts[word]![$0] == top }
+    }
+    return EntityScores(gold: sentences.map { $0.map(\.tag) },
+                        predicted: sentences.map { $0.map { best[$0.word] ?? "O" } })
+}

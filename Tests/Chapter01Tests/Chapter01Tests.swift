@@ -233,15 +233,23 @@ final class Chapter01Tests: XCTestCase {
     }
 
     /// With the course's data present (always in CI): two epochs on the full CoNLL-2003
-    /// train set with a smaller hidden layer reach a dev F1 of at least 83 (measured: 85.3).
+    /// train set with a smaller hidden layer beat, by at least 10 F1 points on dev and on
+    /// test, the most-frequent-tag baseline of the training data (each word's commonest
+    /// training tag: `mostFrequentTagBaseline`, checked by hand in TextDataTests). The
+    /// floor rests on that baseline, not on a number this program once printed: a window
+    /// network that learned nothing beyond a lookup table of tags would not clear it.
     func testShortTrainingOnCoNLLReachesDevF1Floor() throws {
         guard let data = DataDirectory.sharedIfPresent() else {
             throw XCTSkip("../shared/data is absent (a fresh clone): the CoNLL-2003 training check is skipped")
         }
+        let corpus = try NERSplits(data)
+        let devBaseline = mostFrequentTagBaseline(train: corpus.train, on: corpus.dev).overall.f1
+        let testBaseline = mostFrequentTagBaseline(train: corpus.train, on: corpus.test).overall.f1
+        XCTAssertGreaterThan(devBaseline, 30, "the baseline finds entities: it is a real one")
         let command = try Chapter01.parse(["--epochs", "2", "--hidden", "100", "--seed", "3"])
         let results = try command.trainOnCoNLL(data)
-        XCTAssertGreaterThanOrEqual(results.devF1, 83)
-        XCTAssertGreaterThanOrEqual(results.testF1, 75)
+        XCTAssertGreaterThanOrEqual(results.devF1, devBaseline + 10, "baseline \(devBaseline)")
+        XCTAssertGreaterThanOrEqual(results.testF1, testBaseline + 10, "baseline \(testBaseline)")
     }
 
     // MARK: - The score and its gradient by hand (HandGradient.swift)

@@ -51,19 +51,59 @@ final class Chapter02Tests: XCTestCase {
         XCTAssertNotEqual(model.average([[2, 6]], on: tape).value.scalars, model.average([[2, 5]], on: tape).value.scalars)
     }
 
-    /// Word dropout leaves words out while training only, and never all of them.
+    /// Word dropout leaves words out while training only, at its rate, and never all of
+    /// them. Over 10,000 seeded draws of a 10-word sentence at rate 0.3, the number of
+    /// words dropped is within 5 standard deviations of the binomial mean n·p (n = 100,000
+    /// words; a sentence losing all ten has probability 0.3¹⁰ ≈ 6·10⁻⁶, too rare to move
+    /// it); every kept list is the sentence's words in order, never empty, even for a
+    /// one-word sentence at rate 0.99. The logits while training are those of the kept
+    /// words' average (the same draws), and evaluation drops nothing.
     func testWordDropout() {
         var g = SeededGenerator(seed: 2)
-        let model = DeepAveragingNetwork<Double>(vocabularySize: 5, embeddingSize: 3, hiddenSize: 3, classes: 2,
-                                                 wordDropout: 0.99, using: &g)
+        var model = DeepAveragingNetwork<Double>(vocabularySize: 12, embeddingSize: 3, hiddenSize: 3, classes: 2,
+                                                 wordDropout: 0.3, using: &g)
+        let sentence = Array(0..<10)
+        let (draws, p) = (10_000, 0.3)
+        var dropped = 0, sizes = Set<Int>()
+        for _ in 0..<draws {
+            let kept = model.keptWords([sentence, [11]], using: &g)
+            XCTAssertFalse(kept[0].isEmpty)
+            XCTAssertEqual(kept[1], [11])
+            // a subsequence of the sentence, in order
+            let keptSet = Set(kept[0])
+            XCTAssertEqual(kept[0], sentence.filter { keptSet.contains($0) })
+            dropped += sentence.count - kept[0].count
+            sizes.insert(kept[0].count)
+        }
+        let n = Double(draws * sentence.count)
+        let (mean, sd) = (n * p, (n * p * (1 - p)).squareRoot())
+        XCTAssertLessThan(abs(Double(dropped) - mean), 5 * sd, "dropped \(dropped) of \(Int(n)) words, expected \(mean) ± \(sd)")
+        XCTAssertGreaterThan(sizes.count, 5, "the number of kept words varies: \(sizes.sorted())")
+
+        // at rate 0.99 almost every word goes, but never all of them
+        model.wordDropout = 0.99
+        var lone = 0
+        for _ in 0..<2000 {
+            let kept = model.keptWords([[7], [1, 2, 3, 4]], using: &g)
+            XCTAssertEqual(kept[0], [7])
+            XCTAssertFalse(kept[1].isEmpty)
+            if kept[1].count == 1 { lone += 1 }
+        }
+        XCTAssertGreaterThan(lone, 1900, "at 0.99, nearly always one word of four is left")
+
+        // training uses exactly the kept words; evaluation all of them
         let tape = Tape<Double>()
         for _ in 0..<20 {
+            var copy = g
+            let kept = model.keptWords([[0, 1, 2, 3]], using: &copy)
             let y = model.logits([[0, 1, 2, 3]], on: tape, training: true, using: &g).value.scalars
-            XCTAssertTrue(y.allSatisfy(\.isFinite))
+            var unused = SeededGenerator(seed: 0)
+            XCTAssertEqual(y, model.logits(kept, on: tape, training: false, using: &unused).value.scalars)
         }
         let a = model.logits([[0, 1, 2, 3]], on: tape, training: false, using: &g).value.scalars
         let b = model.logits([[0, 1, 2, 3]], on: tape, training: false, using: &g).value.scalars
         XCTAssertEqual(a, b, "evaluation drops nothing")
+        XCTAssertNotEqual(a, model.logits([[0]], on: tape, training: false, using: &g).value.scalars)
     }
 
     /// The tree reader: roots, distinct phrases with their labels, escapes undone, and a
@@ -138,8 +178,11 @@ final class Chapter02Tests: XCTestCase {
     }
 
     /// Accuracy floor on SST-2 dev: one epoch of the chapter's DAN (d = H = 300, word
-    /// dropout 0.3, Adam 1e-3) on the training phrases, seed 1, reaches 80.6%; the floor is
-    /// 77% (a majority-class guess gets 50.9%).
+    /// dropout 0.3, Adam 1e-3) on the training phrases, seed 1, must beat the majority
+    /// class of the dev set, computed here (50.9%), by at least 25 points. The floor rests
+    /// on that computed baseline (a model that learned nothing lands on it); the published
+    /// number for the full DAN, 86.3 with pre-trained vectors (Iyyer et al. 2015), is what
+    /// the chapter prints beside its own on the treebank, not what this short run is held to.
     func testAccuracyFloorOnSSTDev() throws {
         guard let data = DataDirectory.sharedIfPresent() else {
             throw XCTSkip("../shared/data is absent (a fresh clone): the Stanford Sentiment Treebank is needed here")
@@ -156,10 +199,13 @@ final class Chapter02Tests: XCTestCase {
         try trainClassifier(model, on: train, dev: dev, settings: settings, label: "test", quiet: true)
         let majority = 100 * Double(dev.classCounts(2).max()!) / Double(dev.count)
         XCTAssertLessThan(majority, 51)
-        XCTAssertGreaterThan(accuracy(model, on: dev), 77)
+        XCTAssertGreaterThan(accuracy(model, on: dev), majority + 25, "majority class \(majority)")
     }
 
-    /// The chapter runs on the bundled sample and writes the JSON keys the book reads.
+    /// The chapter runs on the bundled sample and writes the JSON keys the book reads,
+    /// with accuracies a model that learned nothing would miss: each above the majority
+    /// class of its own split (computed here from the sample) by at least 30 points, and
+    /// at most 100.
     func testChapterRunsOnTheSample() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ch02-\(UUID())")
         let json = folder.appendingPathComponent("results.json").path
@@ -167,8 +213,15 @@ final class Chapter02Tests: XCTestCase {
         let chapter = try Chapter02.parse(["--figures", folder.path, "--json", json, "--epochs", "6"])
         try chapter.run()
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
-        XCTAssertGreaterThan(results["dev_accuracy"] as! Double, 85)
-        XCTAssertNotNil(results["test_accuracy"] as? Double)
+        let corpus = try SentimentCorpus.load(dataDirectory: nil, phrases: true)
+        let vocabulary = corpus.vocabulary()
+        for (key, split) in [("dev_accuracy", corpus.dev), ("test_accuracy", corpus.test)] {
+            let encoded = EncodedSentences(split, task: .binary, vocabulary: vocabulary)
+            let majority = 100 * Double(encoded.classCounts(2).max()!) / Double(encoded.count)
+            let accuracy = try XCTUnwrap(results[key] as? Double, key)
+            XCTAssertGreaterThan(accuracy, majority + 30, "\(key): majority class \(majority)")
+            XCTAssertLessThanOrEqual(accuracy, 100, key)
+        }
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("chapter02-dan.svg").path))
     }
 }

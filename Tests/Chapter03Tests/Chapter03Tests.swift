@@ -24,8 +24,12 @@ final class Chapter03Tests: XCTestCase {
         XCTAssertNil(model.probability(of: v.id("books"), after: [v.id("their"), v.id("opened"), v.id("students")][...]))
     }
 
-    /// Every smoothed distribution sums to 1 over the predicted vocabulary, after a seen
-    /// context, an unseen one, and the start of a sentence (summed word by word).
+    /// Every distribution sums to 1 over the WHOLE vocabulary, `<s>` included (every id
+    /// 0..<|V|, summed word by word), after a seen context, an unseen one, and the start of
+    /// a sentence: add-δ, backoff, Kneser-Ney, and maximum likelihood wherever it defines
+    /// one (a seen context). `<s>` is never predicted, so each model gives it 0. (Summing
+    /// over the words other than `<s>` hid that add-δ gave `<s>` a probability δ/(c(h) +
+    /// δ(|V| − 1)), so its distributions summed above 1.)
     func testSmoothedDistributionsSumToOne() throws {
         let corpus = Self.sample
         let v = corpus.vocabulary
@@ -46,12 +50,24 @@ final class Chapter03Tests: XCTestCase {
             for model in models {
                 for context in contexts {
                     var total = 0.0
-                    for id in 0..<counts.vocabularySize where id != corpus.startID {
+                    for id in 0..<counts.vocabularySize {
                         total += model.probability(of: id, after: context[...])!
                     }
                     XCTAssertEqual(total, 1, accuracy: 1e-9, "\(type(of: model)) order \(n) after \(context.map(v.word))")
+                    XCTAssertEqual(model.probability(of: corpus.startID, after: context[...]), 0, "\(type(of: model)): P(<s>)")
                 }
             }
+            // maximum likelihood: a distribution only after a seen context
+            let mle = MaximumLikelihoodModel(counts, order: n)
+            var defined = 0
+            for context in contexts {
+                guard mle.probability(of: corpus.endID, after: context[...]) != nil else { continue }
+                defined += 1
+                let total = (0..<counts.vocabularySize).reduce(0.0) { $0 + mle.probability(of: $1, after: context[...])! }
+                XCTAssertEqual(total, 1, accuracy: 1e-9, "MLE order \(n) after \(context.map(v.word))")
+                XCTAssertEqual(mle.probability(of: corpus.startID, after: context[...]), 0)
+            }
+            XCTAssertGreaterThanOrEqual(defined, 2, "MLE order \(n): the seen contexts")
         }
     }
 
@@ -126,12 +142,13 @@ final class Chapter03Tests: XCTestCase {
     }
 
     // BEGIN HIDDEN TESTS
-    /// Add-δ gives every context a distribution over the predicted words that sums to one,
-    /// for several δ and both orders, on the bundled sample.
+    /// Add-δ gives every context a distribution over the whole vocabulary (`<s>` included,
+    /// with probability 0: it is never predicted) that sums to one, for several δ and both
+    /// orders, on the bundled sample.
     func testAddDeltaDistributionsSumToOne() {
         let corpus = Self.sample
         let counts = NGramCounts(corpus, order: 3)
-        let predicted = (0..<corpus.vocabulary.count).filter { $0 != corpus.startID }
+        let predicted = Array(0..<corpus.vocabulary.count)
         for delta in [0.01, 0.5, 2.0] {
             for order in 1...3 {
                 let model = AddDeltaModel(counts, order: order, delta: delta)

@@ -53,10 +53,14 @@ final class Chapter04Tests: XCTestCase {
         for (v, d, h) in [(10, 3, 5), (101, 16, 32)] {
             var generator = SeededGenerator(seed: 2)
             let model = WindowLanguageModel<Float>(vocabularySize: v, embeddingSize: d, hiddenSize: h, using: &generator)
-            // E: v×d, W: h×4d, b1: h, U: v×h, b2: v
-            let byHand = v * d + h * 4 * d + h + v * h + v
-            XCTAssertEqual(model.parameters.parameterCount(), byHand)
-            XCTAssertEqual(WindowLanguageModel<Float>.parameterCount(vocabularySize: v, embeddingSize: d, hiddenSize: h), byHand)
+            // by hand: the tensors by name, with the shapes the slides give them
+            // (e = [e1; e2; e3; e4] ∈ R^4d, h = f(W e + b1), ŷ = softmax(U h + b2))
+            XCTAssertEqual(Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.shape) }),
+                           ["lm.E": [v, d], "lm.W": [h, 4 * d], "lm.b1": [h], "lm.U": [v, h], "lm.b2": [v]])
+            let counted = model.parameters.reduce(0) { $0 + $1.value.scalars.count }
+            // the slides' count grouped by layer: embeddings, hidden layer (W, b1), output layer (U, b2)
+            XCTAssertEqual(counted, v * d + (4 * d + 1) * h + (h + 1) * v)
+            XCTAssertEqual(WindowLanguageModel<Float>.parameterCount(vocabularySize: v, embeddingSize: d, hiddenSize: h), counted)
         }
     }
 

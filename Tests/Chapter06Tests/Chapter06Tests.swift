@@ -1,5 +1,7 @@
 import Foundation
 import NeuralKit
+import RecurrentLM
+import TextData
 import XCTest
 @testable import Chapter06
 
@@ -85,8 +87,38 @@ final class Chapter06Tests: XCTestCase {
         let result = try chapter().explodingInPractice(seed: 1)
         XCTAssertGreaterThan(result.withoutClippingPerplexity, 79)
         XCTAssertLessThan(result.withClippingValidPerplexity, 10)
+        // "after" is ‖ĝ‖ measured again from the clipped gradients (not min(‖ĝ‖, threshold)
+        // written down): Algorithm 1 leaves it at the threshold when ‖ĝ‖ ≥ threshold (to
+        // Float rounding) and untouched below it.
+        XCTAssertEqual(result.firstNorms.count, 8)
+        XCTAssertEqual(result.clippedNorms.count, 8)
+        XCTAssertTrue(result.firstNorms.contains { $0 > 0.5 }, "no step was clipped: \(result.firstNorms)")
         for (before, after) in zip(result.firstNorms, result.clippedNorms) {
-            XCTAssertEqual(after, min(before, 0.25), accuracy: 1e-12)
+            XCTAssertEqual(after, min(before, 0.25), accuracy: 1e-5 * max(before, 0.25), "before \(before)")
         }
+    }
+
+    /// One window of the chapter's model (‖ĝ‖ ≈ 0.23 at the start), backward, clipped at
+    /// 0.1: the norm of the gradients left in the parameters, summed here element by
+    /// element over every parameter (the embedding's untouched rows included), is 0.1,
+    /// and each gradient is the unclipped one times 0.1/‖ĝ‖ (the direction kept).
+    func testClippedGradientHasTheThresholdNorm() throws {
+        let c = try chapter()
+        let splits = try LanguageModellingSplits(dataDirectory: nil)
+        let model = c.explosionModel(vocabularySize: splits.train.vocabulary.count, seed: 1)
+        let window = TokenStream(splits.train).windows(batchSize: 20, length: 20, complete: false)[0]
+        let tape = Tape<Float>()
+        let (loss, _) = model.loss(window.inputs, targets: window.targets, from: model.zeroState(batchSize: 20), on: tape)
+        tape.backward(from: loss)
+        let parameters = model.parameters
+        let unclipped = parameters.map { $0.gradient.scalars.map(Double.init) }
+        let byHand = unclipped.joined().reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+        let threshold = 0.1
+        XCTAssertGreaterThan(byHand, 2 * threshold, "the window's gradient must be large enough to be clipped")
+        let reported = clipGradientNorm(parameters, threshold: threshold)
+        XCTAssertEqual(reported, byHand, accuracy: 1e-5 * byHand)
+        let after = parameters.flatMap { $0.gradient.scalars.map(Double.init) }
+        XCTAssertEqual(after.reduce(0.0) { $0 + $1 * $1 }.squareRoot(), threshold, accuracy: 1e-6)
+        for (a, u) in zip(after, unclipped.joined()) { XCTAssertEqual(a, u * threshold / byHand, accuracy: 1e-6 * max(abs(u), 1e-3)) }
     }
 }

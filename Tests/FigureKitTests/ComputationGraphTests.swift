@@ -69,6 +69,44 @@ final class ComputationGraphTests: XCTestCase {
         """#
         // END SNAPSHOT
         XCTAssertEqual(dot, expected, "DOT text changed:\n\(dot)")
+        // The snapshot was pasted from the program's output; the structure is derived
+        // here from the model h = tanh(x Wᵀ + b), J = Σ h: nodes x, W, b, matmul, add,
+        // tanh, sum (the unused input left out), and one edge per input of each op:
+        // matmul 2, add 2, tanh 1, sum 1.
+        let parsed = ParsedDOT(dot)
+        XCTAssertEqual(parsed.nodes.count, 7)
+        XCTAssertEqual(parsed.edges.count, 2 + 2 + 1 + 1)
+        XCTAssertEqual(parsed.names(filled: "lightblue").sorted(), ["layer.W", "layer.b"])
+        XCTAssertEqual(parsed.names(filled: "darkolivegreen1"), ["sum"])
+        XCTAssertFalse(parsed.nodes.values.contains("unused"))
+        XCTAssertEqual(parsed.outDegree(of: "layer.W"), 1)
+        XCTAssertEqual(parsed.outDegree(of: "x"), 1)
+        XCTAssertEqual(parsed.inDegree(of: "sum"), 1)
+    }
+
+    /// An RNN unrolled over T steps, drawn from its tape: one node per parameter (the
+    /// same weights at every step), W_h used once per step (T edges out of it), W_e and
+    /// b1 once (every step's input projected in one product), T tanh nodes; counted by
+    /// hand: 5 nodes for the projection (x, W_e, matmul, b1, add), h(0), W_h, 4 per step
+    /// (slice, matmul, add, tanh) and J; edges 4 + 6 per step + 1.
+    func testDOTOfAnUnrolledRNNShowsTheSharedWeights() throws {
+        for steps in [1, 3, 5] {
+            var g = SeededGenerator(seed: 1)
+            let cell = RNNCell<Double>(inputSize: 3, hiddenSize: 4, name: "rnn", using: &g)
+            let tape = Tape<Double>()
+            let states = cell.unroll(tape.input(.uniform([steps * 2, 3], bound: 1, using: &g), name: "x"), steps: steps)
+            let graph = ComputationGraph(tape: tape, output: sum(states.last![0]), title: "rnn")
+            let parsed = ParsedDOT(try GraphvizRenderer.dot(graph))
+            let label = "T = \(steps)"
+            XCTAssertEqual(parsed.names(filled: "lightblue").sorted(), ["rnn.W_e", "rnn.W_h", "rnn.b1"], label)
+            XCTAssertEqual(parsed.outDegree(of: "rnn.W_h"), steps, label)
+            XCTAssertEqual(parsed.outDegree(of: "rnn.W_e"), 1, label)
+            XCTAssertEqual(parsed.outDegree(of: "rnn.b1"), 1, label)
+            XCTAssertEqual(parsed.nodes.values.filter { $0 == "tanh" }.count, steps, label)
+            let sliceNodes = steps > 1 ? steps : 0  // one step uses the projection whole
+            XCTAssertEqual(parsed.nodes.count, 5 + 2 + 3 * steps + sliceNodes + 1, label)
+            XCTAssertEqual(parsed.edges.count, 4 + 5 * steps + sliceNodes + 1, label)
+        }
     }
 
     func testRenderingIsDeterministicAndMakesSVGAndPNG() throws {
@@ -86,6 +124,29 @@ final class ComputationGraphTests: XCTestCase {
         let png = try Data(contentsOf: first[1])
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     }
+}
+
+/// The nodes (id → first line of the label) and edges of a DOT text, read from the text.
+struct ParsedDOT {
+    var nodes: [String: String] = [:]
+    var fill: [String: String] = [:]
+    var edges: [(from: String, to: String)] = []
+
+    init(_ dot: String) {
+        let node = #/\t(n\d+)\t\[([^\]]*)\]/#
+        for match in dot.matches(of: node) {
+            let attributes = String(match.output.2)
+            let label = attributes.firstMatch(of: #/label="([^"\\]*)/#).map { String($0.output.1) } ?? ""
+            nodes[String(match.output.1)] = label
+            fill[String(match.output.1)] = attributes.firstMatch(of: #/fillcolor=(\w+)/#).map { String($0.output.1) }
+        }
+        for match in dot.matches(of: #/(n\d+) -> (n\d+);/#) { edges.append((String(match.output.1), String(match.output.2))) }
+    }
+
+    func names(filled color: String) -> [String] { nodes.filter { fill[$0.key] == color }.map(\.value) }
+    func ids(named name: String) -> [String] { nodes.filter { $0.value == name }.map(\.key) }
+    func outDegree(of name: String) -> Int { let ids = Set(ids(named: name)); return edges.filter { ids.contains($0.from) }.count }
+    func inDegree(of name: String) -> Int { let ids = Set(ids(named: name)); return edges.filter { ids.contains($0.to) }.count }
 }
 
 final class LinePlotTests: XCTestCase {

@@ -206,12 +206,28 @@ final class GatedCellTests: XCTestCase {
     /// every h(t), the final state and every gradient are bit for bit those of `step` run
     /// T times, for a loss on all h(t) and on the final state's last tensor. The second
     /// size is large enough for the forward pass to run as two halves of the batch on two
-    /// threads.
+    /// threads; each size runs with `FusedKernels.threads` = 1 and 2, and the results
+    /// (which cannot depend on the thread count) are the same bits both times.
     func assertSequenceIsStepByStep<Cell: RecurrentCell>(
         line: UInt = #line, _ makeCell: (Int, inout SeededGenerator) -> Cell
     ) where Cell.Scalar == Float {
-        XCTAssertEqual(FusedKernels.threads, 2)
+        defer { FusedKernels.threads = 2 }
         for (steps, batch, hidden) in [(5, 4, 7), (3, 16, 40)] {
+            var byThreads: [[[UInt32]]] = []
+            for threads in [1, 2] {
+                FusedKernels.threads = threads
+                byThreads.append(sequenceAndStepByStep(steps: steps, batch: batch, hidden: hidden, line: line, makeCell))
+            }
+            XCTAssertEqual(byThreads[0], byThreads[1], "1 thread and 2 threads, batch \(batch)", line: line)
+        }
+    }
+
+    /// The whole window and the step-by-step run compared (asserted equal bit for bit);
+    /// returns the whole window's values and gradients as bit patterns.
+    func sequenceAndStepByStep<Cell: RecurrentCell>(
+        steps: Int, batch: Int, hidden: Int, line: UInt, _ makeCell: (Int, inout SeededGenerator) -> Cell
+    ) -> [[UInt32]] where Cell.Scalar == Float {
+        do {
             var g = SeededGenerator(seed: 8)
             let cell = makeCell(hidden, &g)
             let x = Parameter<Float>("x", .uniform([steps * batch, cell.inputSize], bound: 1, using: &g))
@@ -237,6 +253,7 @@ final class GatedCellTests: XCTestCase {
                 XCTAssertEqual(a, b, "gradient of \(parameter.name), batch \(batch)", line: line)
                 XCTAssertTrue(a.contains { $0 != 0 }, "gradient of \(parameter.name) is all zero", line: line)
             }
+            return [values[0].map(\.bitPattern)] + gradients[0].map { $0.map(\.bitPattern) }
         }
     }
 

@@ -23,6 +23,26 @@ final class EntityScoresTests: XCTestCase {
         XCTAssertEqual(s.accuracy, 75, accuracy: 1e-12)
     }
 
+    /// The most-frequent-tag baseline by hand: "Paris" is B-LOC twice and B-PER once
+    /// (→ B-LOC), "Hilton" B-PER then B-ORG once each (a tie: the first seen, B-PER),
+    /// "Kim" unseen (→ O). On "Paris Hilton met Kim" (gold B-PER I-PER O B-PER) the guess
+    /// B-LOC B-PER O O finds 2 entities, none right, of 2 gold; on "in Paris" (gold B-LOC)
+    /// it finds the one entity: 1 right of 3 found, 3 gold.
+    func testMostFrequentTagBaselineByHand() {
+        func sentence(_ text: String) -> TaggedSentence {
+            text.split(separator: " ").map { pair in
+                let parts = pair.split(separator: "/")
+                return TaggedToken(word: String(parts[0]), tag: String(parts[1]))
+            }
+        }
+        let train = ["Paris/B-LOC is/O big/O", "in/O Paris/B-LOC", "Paris/B-PER Hilton/B-PER", "the/O Hilton/B-ORG"].map(sentence)
+        let test = [sentence("Paris/B-PER Hilton/I-PER met/O Kim/B-PER"), sentence("in/O Paris/B-LOC")]
+        let scores = mostFrequentTagBaseline(train: train, on: test)
+        XCTAssertEqual(scores.overall, EntityScores.Counts(correct: 1, predicted: 3, gold: 3))
+        XCTAssertEqual(scores.byType["LOC"], EntityScores.Counts(correct: 1, predicted: 2, gold: 1))
+        XCTAssertEqual(scores.byType["PER"], EntityScores.Counts(correct: 0, predicted: 1, gold: 2))
+    }
+
     func testIOB1AdjacentEntitiesAndBoundaries() {
         // IOB1 gold: "I-LOC I-LOC B-LOC" is two LOC entities (0–1) and (2).
         // The prediction runs them together into one (0–2): no chunk is correct.
