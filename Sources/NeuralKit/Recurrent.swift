@@ -162,14 +162,21 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
 
     public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
         precondition(state.count == 2, "LSTMCell: the state is [h, c], got \(state.count) tensors")
+        guard fused else { return readableStep(projected: projected, state: state) }
+        let (h, c) = (state[0], state[1])
+        let z = matmul(h, h.tape.parameter(recurrentWeight), transposeRight: true) + projected
+        let cNext = lstmCellState(z, previous: c)
+        return [lstmHiddenState(z, cell: cNext), cNext]
+    }
+
+    /// The step as the equations read, gate by gate (what `step` runs when `fused` is
+    /// false): the reference the fused ops are tested against, and the exercise.
+    public func readableStep(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
+        precondition(state.count == 2, "LSTMCell: the state is [h, c], got \(state.count) tensors")
         // BEGIN SOLUTION ch7-lstm-cell
         let (h, c) = (state[0], state[1])
         let n = hiddenSize
         let z = matmul(h, h.tape.parameter(recurrentWeight), transposeRight: true) + projected
-        if fused {
-            let cNext = lstmCellState(z, previous: c)
-            return [lstmHiddenState(z, cell: cNext), cNext]
-        }
         let f = sigmoid(slice(z, columns: 0..<n, label: "f gate"))
         let i = sigmoid(slice(z, columns: n..<(2 * n), label: "i gate"))
         let o = sigmoid(slice(z, columns: (2 * n)..<(3 * n), label: "o gate"))
