@@ -135,8 +135,9 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
     /// true: the element-wise half of the step runs as two fused ops
     /// (``lstmCellState(_:previous:)``, ``lstmHiddenState(_:cell:)``) and a whole window
     /// as one op (``lstmSequence(_:recurrentWeight:h0:c0:steps:)``); false: as the
-    /// equations read, slice by slice and step by step (the reference, and what the
-    /// figures draw).
+    /// equations read, slice by slice and step by step (``readableStep(projected:state:)``:
+    /// the reference the fused ops are tested against, bit for bit, and what the figures
+    /// draw).
     public var fused = true
 
     /// Weights uniform in ±1/√H; biases zero except the forget gate's, `forgetBias`
