@@ -19,7 +19,7 @@ grade() { "$bin" grade "$1" --results "$2" --work "$work/grading" >"$2.log" 2>&1
 echo "1. student version"
 "$bin" student "$work/student"
 if grep -rq "BEGIN HIDDEN TESTS" "$work/student/Tests"; then echo "hidden tests leaked into the student version"; exit 1; fi
-if grep -q "lstmCellState(z, previous: c)" "$work/student/Sources/NeuralKit/Recurrent.swift"; then echo "a solution leaked into the student version"; exit 1; fi
+if grep -q "f \* c + i \* candidate" "$work/student/Sources/NeuralKit/Recurrent.swift"; then echo "a solution leaked into the student version"; exit 1; fi
 grade "$work/student" "$work/student.json"
 
 echo "2. solution"

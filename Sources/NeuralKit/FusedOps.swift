@@ -316,8 +316,9 @@ public func lstmHiddenState<Scalar>(_ z: Variable<Scalar>, cell c: Variable<Scal
 /// ``RecurrentCell/projectInputs(_:)``) and W (4H × H) the recurrent weights, gate blocks
 /// in the order f, i, o, c̃. The value is (T+1)·B × H: h(1) … h(T) stacked, then c(T).
 ///
-/// The arithmetic is that of ``LSTMCell/step(projected:state:)`` with its fused ops, step
-/// for step and in the same order (a test checks values and gradients are identical);
+/// The arithmetic is that of ``LSTMCell/step(projected:state:)`` with its fused ops, and
+/// of the readable ``LSTMCell/readableStep(projected:state:)``, step for step and in the
+/// same order (a test checks values and gradients are identical to both, bit for bit);
 /// what one op saves is the bookkeeping: 5 tape nodes and a dozen temporary tensors per
 /// step, and gradients of 4H columns of which each op fills one to three blocks. The
 /// gradient of W is handed over as the step-by-step `matmul` does (one product when it

@@ -135,8 +135,9 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
     /// true: the element-wise half of the step runs as two fused ops
     /// (``lstmCellState(_:previous:)``, ``lstmHiddenState(_:cell:)``) and a whole window
     /// as one op (``lstmSequence(_:recurrentWeight:h0:c0:steps:)``); false: as the
-    /// equations read, slice by slice and step by step (the reference, and what the
-    /// figures draw).
+    /// equations read, slice by slice and step by step (``readableStep(projected:state:)``:
+    /// the reference the fused ops are tested against, bit for bit, and what the figures
+    /// draw).
     public var fused = true
 
     /// Weights uniform in ±1/√H; biases zero except the forget gate's, `forgetBias`
@@ -162,14 +163,21 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
 
     public func step(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
         precondition(state.count == 2, "LSTMCell: the state is [h, c], got \(state.count) tensors")
+        guard fused else { return readableStep(projected: projected, state: state) }
+        let (h, c) = (state[0], state[1])
+        let z = matmul(h, h.tape.parameter(recurrentWeight), transposeRight: true) + projected
+        let cNext = lstmCellState(z, previous: c)
+        return [lstmHiddenState(z, cell: cNext), cNext]
+    }
+
+    /// The step as the equations read, gate by gate (what `step` runs when `fused` is
+    /// false): the reference the fused ops are tested against, and the exercise.
+    public func readableStep(projected: Variable<Scalar>, state: [Variable<Scalar>]) -> [Variable<Scalar>] {
+        precondition(state.count == 2, "LSTMCell: the state is [h, c], got \(state.count) tensors")
         // BEGIN SOLUTION ch7-lstm-cell
         let (h, c) = (state[0], state[1])
         let n = hiddenSize
         let z = matmul(h, h.tape.parameter(recurrentWeight), transposeRight: true) + projected
-        if fused {
-            let cNext = lstmCellState(z, previous: c)
-            return [lstmHiddenState(z, cell: cNext), cNext]
-        }
         let f = sigmoid(slice(z, columns: 0..<n, label: "f gate"))
         let i = sigmoid(slice(z, columns: n..<(2 * n), label: "i gate"))
         let o = sigmoid(slice(z, columns: (2 * n)..<(3 * n), label: "o gate"))

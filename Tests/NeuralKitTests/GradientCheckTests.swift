@@ -43,6 +43,22 @@ final class GradientCheckTests: XCTestCase {
         assertGradients([a, b]) { t in weightedSum(matmul(t.parameter(a), t.parameter(b), transposeRight: true)) }
     }
 
+    /// `matmul` hands a parameter's gradient to the parameter when the left factor has at
+    /// most `deferredRows` (64) rows (added later as one product, `Parameter.deferProduct`)
+    /// and computes it at once (the readable rule dB = Aᵀ dC, or dCᵀ A) for more rows or
+    /// when the right factor is not a parameter: every branch, both orientations.
+    func testMatmulEveryGradientBranch() {
+        let deferred = Parameter<Double>.deferredRows
+        for rows in [deferred, deferred + 1] {
+            let a = parameter("a", [rows, 3]), b = parameter("b", [3, 2]), bt = parameter("bᵀ", [2, 3])
+            assertGradients([a, b]) { t in weightedSum(matmul(t.parameter(a), t.parameter(b))) }
+            assertGradients([a, bt]) { t in weightedSum(matmul(t.parameter(a), t.parameter(bt), transposeRight: true)) }
+            // the right factor an op's output, not a parameter
+            assertGradients([a, b]) { t in weightedSum(matmul(t.parameter(a), tanh(t.parameter(b)))) }
+            assertGradients([a, bt]) { t in weightedSum(matmul(t.parameter(a), tanh(t.parameter(bt)), transposeRight: true)) }
+        }
+    }
+
     func testAddSameShape() {
         let a = parameter("a", [2, 3]), b = parameter("b", [2, 3])
         assertGradients([a, b]) { t in weightedSum(t.parameter(a) + t.parameter(b)) }
@@ -101,9 +117,13 @@ final class GradientCheckTests: XCTestCase {
         assertGradients([x]) { t in sigmoidCrossEntropy(logits: t.parameter(x), labels: [1, 0, 1, 1]) }
     }
 
+    /// Both branches of the lookup's backward: a table that is a parameter gets its rows
+    /// added straight into its gradient (row-sparse); any other table (an op's output) a
+    /// dense gradient, scattered row by row. A repeated id collects both rows either way.
     func testGatherWithRepeatedRow() {
         let table = parameter("E", [6, 3])
         assertGradients([table]) { t in weightedSum(gather(t.parameter(table), rows: [2, 5, 2, 0])) }
+        assertGradients([table]) { t in weightedSum(gather(tanh(t.parameter(table)), rows: [2, 5, 2, 0])) }
     }
 
     func testConcatenateAndSlice() {

@@ -127,14 +127,38 @@ final class GatedCellTests: XCTestCase {
         for (name, error) in result.errors { XCTAssertLessThan(error, 1e-6, "relative error of \(name)", line: line) }
     }
 
+    /// The labels the fused recurrent ops record (a whole window's ", T steps" cut off),
+    /// taken from the ops themselves.
+    static var fusedOpLabels: Set<String> {
+        let t = Tape<Double>()
+        let z = t.input(.zeros([1, 4]), name: "z"), c = t.input(.zeros([1, 1]), name: "c")
+        _ = lstmHiddenState(z, cell: lstmCellState(z, previous: c))
+        _ = lstmSequence(z, recurrentWeight: t.input(.zeros([4, 1]), name: "W"), h0: c, c0: c, steps: 1)
+        _ = gruSequence(t.input(.zeros([1, 3]), name: "P"), gateWeight: t.input(.zeros([2, 1]), name: "U_zr"),
+                        candidateWeight: t.input(.zeros([1, 1]), name: "U_h"), h0: c, steps: 1)
+        return Set(t.nodes.filter { $0.kind == .operation }.map { opName($0.label) })
+    }
+
+    static func opName(_ label: String) -> String { String(label.split(separator: ",").first ?? "") }
+
+    /// A readable step is written out from the equations: none of the fused ops (which
+    /// compute a whole cell) is on its tape.
+    func assertNoFusedOps(_ tape: Tape<Double>, line: UInt = #line) {
+        XCTAssertEqual(Self.fusedOpLabels.count, 4, "the fused ops' labels: \(Self.fusedOpLabels)", line: line)
+        let used = Set(tape.nodes.filter { $0.kind == .operation }.map { Self.opName($0.label) })
+        XCTAssertTrue(used.isDisjoint(with: Self.fusedOpLabels),
+                      "the readable step calls fused ops: \(used.intersection(Self.fusedOpLabels).sorted())", line: line)
+    }
+
     func testOneMinusGradient() {
         var g = SeededGenerator(seed: 1)
         let x = Parameter<Double>("x", .uniform([2, 3], bound: 1, using: &g))
         assertGradients([x]) { t in sum(oneMinus(t.parameter(x)) * t.parameter(x)) }
     }
 
+    /// The readable step (the exercise) first, then the fused one.
     func testLSTMCellGradientsThroughTwoSteps() {
-        for fused in [true, false] {
+        for fused in [false, true] {
         var g = SeededGenerator(seed: 2)
         var cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 4, name: "lstm", using: &g)
         cell.fused = fused
@@ -142,16 +166,19 @@ final class GatedCellTests: XCTestCase {
         let x = Parameter<Double>("x", .uniform([2, 3], bound: 1, using: &g))
         let h0 = Parameter<Double>("h0", .uniform([2, 4], bound: 1, using: &g))
         let c0 = Parameter<Double>("c0", .uniform([2, 4], bound: 1, using: &g))
+        var tapes: [Tape<Double>] = []
         assertGradients(cell.parameters + [x, h0, c0]) { t in
+            tapes.append(t)
             let s1 = cell(t.parameter(x), state: [t.parameter(h0), t.parameter(c0)])
             let s2 = cell(t.parameter(x), state: s1)
             return sum(s2[0] * s2[0]) + sum(s2[1])
         }
+        if !fused { assertNoFusedOps(tapes[0]) }
         }
     }
 
-    /// The fused element-wise half of the LSTM step equals the readable one: same h, c
-    /// and the same gradients for every parameter and input.
+    /// The fused element-wise half of the LSTM step equals the readable one bit for bit:
+    /// same h, c and the same gradients for every parameter and input.
     func testFusedLSTMStepEqualsTheReadableOne() {
         var g = SeededGenerator(seed: 12)
         var cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 5, name: "lstm", using: &g)
@@ -173,9 +200,9 @@ final class GatedCellTests: XCTestCase {
             gradients.append(all.map(\.gradient.scalars))
             all.zeroGradients()
         }
-        for (a, b) in zip(outputs[0], outputs[1]) { XCTAssertEqual(a, b, accuracy: 1e-14) }
-        for (ga, gb) in zip(gradients[0], gradients[1]) {
-            for (a, b) in zip(ga, gb) { XCTAssertEqual(a, b, accuracy: 1e-13) }
+        XCTAssertEqual(outputs[0], outputs[1])  // bit for bit
+        for (parameter, (a, b)) in zip(all, zip(gradients[0], gradients[1])) {
+            XCTAssertEqual(a, b, "gradient of \(parameter.name)")
         }
     }
 
@@ -204,11 +231,12 @@ final class GatedCellTests: XCTestCase {
 
     /// A cell's whole window as one op does the step-by-step arithmetic exactly: in Float,
     /// every h(t), the final state and every gradient are bit for bit those of `step` run
-    /// T times, for a loss on all h(t) and on the final state's last tensor. The second
-    /// size is large enough for the forward pass to run as two halves of the batch on two
-    /// threads; each size runs with `FusedKernels.threads` = 1 and 2, and the results
-    /// (which cannot depend on the thread count) are the same bits both times.
-    func assertSequenceIsStepByStep<Cell: RecurrentCell>(
+    /// T times, for a loss on all h(t) and on the final state's last tensor: the fused
+    /// step's and the readable step's (`fused` false: the equations gate by gate, the
+    /// oracle). The second size is large enough for the forward pass to run as two halves
+    /// of the batch on two threads; each size runs with `FusedKernels.threads` = 1 and 2,
+    /// and the results (which cannot depend on the thread count) are the same bits both times.
+    func assertSequenceIsStepByStep<Cell: FusableCell>(
         line: UInt = #line, _ makeCell: (Int, inout SeededGenerator) -> Cell
     ) where Cell.Scalar == Float {
         defer { FusedKernels.threads = 2 }
@@ -224,7 +252,7 @@ final class GatedCellTests: XCTestCase {
 
     /// The whole window and the step-by-step run compared (asserted equal bit for bit);
     /// returns the whole window's values and gradients as bit patterns.
-    func sequenceAndStepByStep<Cell: RecurrentCell>(
+    func sequenceAndStepByStep<Cell: FusableCell>(
         steps: Int, batch: Int, hidden: Int, line: UInt, _ makeCell: (Int, inout SeededGenerator) -> Cell
     ) -> [[UInt32]] where Cell.Scalar == Float {
         do {
@@ -234,12 +262,15 @@ final class GatedCellTests: XCTestCase {
             let state = (0..<cell.stateCount).map { Parameter<Float>("state\($0)", .uniform([batch, hidden], bound: 1, using: &g)) }
             let all = cell.parameters + [x] + state
             var values: [[Float]] = [], gradients: [[[Float]]] = []
-            for wholeWindow in [true, false] {
+            var readable = cell
+            readable.fused = false
+            for run in ["whole window", "fused step", "readable step"] {
                 let t = Tape<Float>()
                 let projected = cell.projectInputs(t.parameter(x))
                 let start = state.map { t.parameter($0) }
-                let (outputs, final) = wholeWindow ? cell.sequence(projected: projected, steps: steps, state: start)
-                                                   : cell.stepwise(projected: projected, steps: steps, state: start)
+                let (outputs, final) = run == "whole window" ? cell.sequence(projected: projected, steps: steps, state: start)
+                    : run == "fused step" ? cell.stepwise(projected: projected, steps: steps, state: start)
+                    : readable.stepwise(projected: projected, steps: steps, state: start)
                 var r = SeededGenerator(seed: 1)
                 let loss = sum(outputs * t.input(.uniform([steps * batch, hidden], bound: 1, using: &r), name: "r"))
                     + sum(final.last! * final.last!)
@@ -248,10 +279,12 @@ final class GatedCellTests: XCTestCase {
                 gradients.append(all.map(\.gradient.scalars))
                 all.zeroGradients()
             }
-            XCTAssertEqual(values[0], values[1], "batch \(batch)", line: line)
-            for (parameter, (a, b)) in zip(all, zip(gradients[0], gradients[1])) {
-                XCTAssertEqual(a, b, "gradient of \(parameter.name), batch \(batch)", line: line)
-                XCTAssertTrue(a.contains { $0 != 0 }, "gradient of \(parameter.name) is all zero", line: line)
+            for (other, run) in [(1, "the fused step"), (2, "the readable step")] {
+                XCTAssertEqual(values[0], values[other], "batch \(batch), against \(run)", line: line)
+                for (parameter, (a, b)) in zip(all, zip(gradients[0], gradients[other])) {
+                    XCTAssertEqual(a, b, "gradient of \(parameter.name), batch \(batch), against \(run)", line: line)
+                    XCTAssertTrue(a.contains { $0 != 0 }, "gradient of \(parameter.name) is all zero", line: line)
+                }
             }
             return [values[0].map(\.bitPattern)] + gradients[0].map { $0.map(\.bitPattern) }
         }
@@ -295,26 +328,33 @@ final class GatedCellTests: XCTestCase {
         cell.bias.value = .uniform([12], bound: 0.5, using: &g)
         let x = Parameter<Double>("x", .uniform([2, 3], bound: 1, using: &g))
         let h0 = Parameter<Double>("h0", .uniform([2, 4], bound: 1, using: &g))
+        var tapes: [Tape<Double>] = []
         assertGradients(cell.parameters + [x, h0]) { t in
+            tapes.append(t)
             let h1 = cell(t.parameter(x), state: [t.parameter(h0)])
             let h2 = cell(t.parameter(x), state: h1)
             return sum(h2[0] * h2[0])
         }
+        assertNoFusedOps(tapes[0])
     }
 
     static func sigma(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 
     // BEGIN HIDDEN TESTS
-    /// One LSTM step for one row, from the equations with the weights read block by block.
+    /// One LSTM step for one row, from the equations with the weights read block by block:
+    /// the readable step (the exercise, which must not call the fused ops), then the fused one.
     func testLSTMStepMatchesTheEquations() {
         var g = SeededGenerator(seed: 4)
         let (d, n) = (2, 3)
-        let cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
+        var cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
         cell.bias.value = .uniform([4 * n], bound: 0.5, using: &g)
         let x = [0.3, -0.7], h0 = [0.1, -0.2, 0.5], c0 = [1.0, -0.5, 0.25]
+        for fused in [false, true] {
+        cell.fused = fused
         let t = Tape<Double>()
         let out = cell(t.input(Tensor(rows: [x]), name: "x"),
                        state: [t.input(Tensor(rows: [h0]), name: "h"), t.input(Tensor(rows: [c0]), name: "c")])
+        if !fused { assertNoFusedOps(t) }
         func pre(_ gate: Int, _ j: Int) -> Double {  // W_gate h + U_gate x + b_gate, row j
             let row = gate * n + j
             var a = cell.bias.value.scalars[row]
@@ -325,8 +365,9 @@ final class GatedCellTests: XCTestCase {
         for j in 0..<n {
             let f = Self.sigma(pre(0, j)), i = Self.sigma(pre(1, j)), o = Self.sigma(pre(2, j)), candidate = Foundation.tanh(pre(3, j))
             let c = f * c0[j] + i * candidate
-            XCTAssertEqual(out[1].value.scalars[j], c, accuracy: 1e-14)
-            XCTAssertEqual(out[0].value.scalars[j], o * Foundation.tanh(c), accuracy: 1e-14)
+            XCTAssertEqual(out[1].value.scalars[j], c, accuracy: 1e-14, "fused: \(fused)")
+            XCTAssertEqual(out[0].value.scalars[j], o * Foundation.tanh(c), accuracy: 1e-14, "fused: \(fused)")
+        }
         }
     }
     // END HIDDEN TESTS
@@ -341,6 +382,7 @@ final class GatedCellTests: XCTestCase {
         let x = [0.3, -0.7], h0 = [0.1, -0.2, 0.5]
         let t = Tape<Double>()
         let out = cell(t.input(Tensor(rows: [x]), name: "x"), state: [t.input(Tensor(rows: [h0]), name: "h")])[0]
+        assertNoFusedOps(t)
         func wx(_ gate: Int, _ j: Int) -> Double {
             var a = cell.bias.value.scalars[gate * n + j]
             for k in 0..<d { a += cell.inputWeight.value[gate * n + j, k] * x[k] }
@@ -362,11 +404,14 @@ final class GatedCellTests: XCTestCase {
     // END HIDDEN TESTS
 
     /// The slides' claim: with the forget gate at 1 and the input gate at 0, the cell
-    /// state is carried unchanged, here across 1,000 steps of random inputs, exactly.
+    /// state is carried unchanged, here across 1,000 steps of random inputs, exactly: on
+    /// the readable step (gate by gate, the exercise) and on the fused one.
     func testLSTMKeepsItsCellIndefinitely() {
+        for fused in [false, true] {
         var g = SeededGenerator(seed: 6)
         let (d, n) = (3, 5)
-        let cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
+        var cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
+        cell.fused = fused
         // f and i gates: no weights, biases so large that σ is exactly 1 and exactly 0
         var w = cell.recurrentWeight.value, u = cell.inputWeight.value, b = cell.bias.value
         for row in 0..<(2 * n) {
@@ -377,13 +422,43 @@ final class GatedCellTests: XCTestCase {
         (cell.recurrentWeight.value, cell.inputWeight.value, cell.bias.value) = (w, u, b)
         let c0 = Tensor<Double>.uniform([1, n], bound: 3, using: &g)
         var h = Tensor<Double>.uniform([1, n], bound: 1, using: &g), c = c0
-        for _ in 0..<1000 {
+        for step in 0..<1000 {
             let t = Tape<Double>()
             let next = cell(t.input(.uniform([1, d], bound: 5, using: &g), name: "x"),
                             state: [t.input(h, name: "h"), t.input(c, name: "c")])
             (h, c) = (next[0].value, next[1].value)
+            if step == 0 && !fused { assertNoFusedOps(t) }
         }
-        XCTAssertEqual(c.scalars, c0.scalars)  // bit for bit
+        XCTAssertEqual(c.scalars, c0.scalars, "fused: \(fused)")  // bit for bit
         XCTAssertNotEqual(h.scalars, [Double](repeating: 0, count: n))
+        }
+    }
+
+    /// The slides' claim for the GRU: with the update gate at 0 (no weights into it, bias
+    /// −1000, so σ gives exactly 0), h(t) = h(t−1), here across 1,000 steps of random
+    /// inputs, bit for bit, while the reset gate and the candidate keep changing.
+    func testGRUZeroUpdateGateCopiesTheState() {
+        var g = SeededGenerator(seed: 7)
+        let (d, n) = (3, 5)
+        let cell = GRUCell<Double>(inputSize: d, hiddenSize: n, name: "gru", updateBias: -1000, using: &g)
+        // the update gate's rows come first in W (n × d of them) and in U_zr (n × n)
+        cell.inputWeight.value.scalars.replaceSubrange(0..<(n * d), with: repeatElement(0, count: n * d))
+        cell.gateWeight.value.scalars.replaceSubrange(0..<(n * n), with: repeatElement(0, count: n * n))
+        let h0 = Tensor<Double>.uniform([1, n], bound: 1, using: &g)
+        var h = h0
+        for step in 0..<1000 {
+            let t = Tape<Double>()
+            h = cell(t.input(.uniform([1, d], bound: 5, using: &g), name: "x"), state: [t.input(h, name: "h")])[0].value
+            if step == 0 { assertNoFusedOps(t) }
+        }
+        XCTAssertEqual(h.scalars, h0.scalars)  // bit for bit
     }
 }
+
+/// The cells with a fused path; `fused = false` gives the readable one.
+protocol FusableCell: RecurrentCell {
+    var fused: Bool { get set }
+}
+
+extension LSTMCell: FusableCell {}
+extension GRUCell: FusableCell {}
