@@ -64,14 +64,17 @@ let package = Package(
         .target(name: "FigureKit", dependencies: ["CGraphviz", "NeuralKit"]),
         .target(name: "NGram", dependencies: ["TextData"], swiftSettings: optimizedEverywhere),
         .target(
-            name: "RecurrentLM", dependencies: ["NeuralKit", "TextData", "ChapterKit"],
+            name: "RecurrentLM", dependencies: ["NeuralKit", "TextData", "TrainingKit"],
             swiftSettings: optimizedEverywhere),
         .target(
-            name: "Classifiers", dependencies: ["NeuralKit", "TextData", "ChapterKit"],
+            name: "Classifiers", dependencies: ["NeuralKit", "TextData", "TrainingKit"],
             swiftSettings: optimizedEverywhere),
+        // What a training loop needs besides the model: errors that stop a run, checkpoints,
+        // Ctrl-C, progress bars. Below the command line, so the libraries can use it.
+        .target(name: "TrainingKit", dependencies: ["NeuralKit"]),
         .target(
             name: "ChapterKit",
-            dependencies: ["NeuralKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["NeuralKit", "TrainingKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The package's own tools: finding the package, running programs.
         .target(name: "PackageTools"),

@@ -1,4 +1,4 @@
-import ChapterKit
+import TrainingKit
 import Foundation
 import NeuralKit
 
