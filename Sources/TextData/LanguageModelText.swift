@@ -31,8 +31,17 @@ public struct IndexedCorpus: Sendable {
 
     public init(sentences: [[String]], vocabulary: Vocabulary) {
         self.vocabulary = vocabulary
-        self.sentences = sentences.map { $0.map(vocabulary.id) }
-        outOfVocabularyCount = sentences.reduce(0) { $0 + $1.reduce(0) { $0 + (vocabulary.contains($1) ? 0 : 1) } }
+        // One lookup per token: an id of <unk> for a word that is not "<unk>" itself is a
+        // word the vocabulary lacks.
+        var unknown = 0
+        self.sentences = sentences.map { sentence in
+            sentence.map { word in
+                let id = vocabulary.id(word)
+                if id == vocabulary.unknownID && word != Vocabulary.unknown { unknown += 1 }
+                return id
+            }
+        }
+        outOfVocabularyCount = unknown
     }
 
     /// Words in the text (without `</s>`).

@@ -19,7 +19,7 @@ final class ClaimsLedgerTests: XCTestCase {
     }
 
     /// `Class.testName` names in backticks.
-    func testNames(in row: String) -> [(type: String, method: String)] {
+    func namedTests(in row: String) -> [(type: String, method: String)] {
         let pattern = try! NSRegularExpression(pattern: "`([A-Z][A-Za-z0-9_]*)\\.(test[A-Za-z0-9_]*)`")
         return pattern.matches(in: row, range: NSRange(row.startIndex..., in: row)).map { match in
             (String(row[Range(match.range(at: 1), in: row)!]), String(row[Range(match.range(at: 2), in: row)!]))
@@ -56,7 +56,7 @@ final class ClaimsLedgerTests: XCTestCase {
         XCTAssertEqual(rows.map(\.number), Array(1...rows.count), "claims are numbered 1, 2, 3, … in slide order")
         var named = 0
         for (number, row) in rows {
-            let tests = testNames(in: row)
+            let tests = namedTests(in: row)
             if row.contains("not yet checked") { continue }  // said openly, with the issue that will
             if row.contains("benchmark: `swift run -c release ") { continue }  // speed: a program that prints it
             XCTAssertFalse(tests.isEmpty, "claim \(number) names no test and no benchmark: \(row)")
@@ -73,6 +73,6 @@ final class ClaimsLedgerTests: XCTestCase {
         let suite = try suiteTests()
         XCTAssertTrue(suite.contains("ClaimsLedgerTests.testAMissingTestIsCaught"))
         XCTAssertFalse(suite.contains("Chapter03Tests.testThatDoesNotExist"))
-        XCTAssertEqual(testNames(in: "| 1 | a claim | `Chapter03Tests.testThatDoesNotExist` |").map(\.method), ["testThatDoesNotExist"])
+        XCTAssertEqual(namedTests(in: "| 1 | a claim | `Chapter03Tests.testThatDoesNotExist` |").map(\.method), ["testThatDoesNotExist"])
     }
 }
