@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "NeuralKit",
             dependencies: [
-                .target(name: "CBLAS", condition: notApple), .target(name: "CMalloc", condition: notApple), "CKernels",
+                .target(name: "CBLAS", condition: notApple), "CKernels",
             ],
             swiftSettings: optimizedEverywhere),
         .target(name: "TextData", resources: [.copy("Samples")], swiftSettings: optimizedEverywhere),
@@ -69,9 +69,10 @@ let package = Package(
         .target(
             name: "Classifiers", dependencies: ["NeuralKit", "TextData", "TrainingKit"],
             swiftSettings: optimizedEverywhere),
-        // What a training loop needs besides the model: errors that stop a run, checkpoints,
-        // Ctrl-C, progress bars. Below the command line, so the libraries can use it.
-        .target(name: "TrainingKit", dependencies: ["NeuralKit"]),
+        // What a training run needs besides the model: errors that stop a run, checkpoints,
+        // Ctrl-C, progress bars, the C library's memory settings. Below the command line,
+        // so the libraries can use it.
+        .target(name: "TrainingKit", dependencies: ["NeuralKit", .target(name: "CMalloc", condition: notApple)]),
         .target(
             name: "ChapterKit",
             dependencies: ["NeuralKit", "TrainingKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -84,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "Book", dependencies: ["PackageTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
-            name: "Benchmarks", dependencies: ["NeuralKit", "TextData", "RecurrentLM"],
+            name: "Benchmarks", dependencies: ["NeuralKit", "TextData", "RecurrentLM", "TrainingKit"],
             swiftSettings: optimizedEverywhere),
 
         // MARK: - Chapters

@@ -1,6 +1,7 @@
 import Foundation
 import NeuralKit
 import RecurrentLM
+import TrainingKit
 import TextData
 
 /// Benchmarks whose figures the README and the issue notes quote. Each configuration is

@@ -47,15 +47,15 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 
 /// One step's gradient of a recurrent weight W used as C = A Wᵀ, dCᵀ A, handed over as
 /// `matmul` would: deferred to W's parameter when W is one and A has few rows (see
-/// `Parameter.deferProduct`), else added into `sum`, the gradient the op returns for W.
+/// `GradientAccumulator.deferProduct`), else added into `sum`, the gradient the op returns for W.
 /// Called for t = T … 1, the order of the step-by-step backward passes.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func addStepGradient<Scalar: TensorScalar>(
     upstream: Tensor<Scalar>, input: Tensor<Scalar>, weight: Parameter<Scalar>?, into sum: inout Tensor<Scalar>?
 ) {
-    if let weight, input.rows <= Parameter<Scalar>.deferredRows {
-        weight.deferProduct(upstream: upstream, other: input, transposed: true)
+    if let weight, input.rows <= GradientAccumulator<Scalar>.deferredRows {
+        weight.accumulator.deferProduct(upstream: upstream, other: input, transposed: true)
     } else if sum == nil {
         sum = gemm(upstream, input, transposeA: true)
     } else {
@@ -218,9 +218,9 @@ public func linearSoftmaxCrossEntropy<Scalar>(
         var dw: Tensor<Scalar>? = nil
         if let parameter {
             if FusedKernels.threads > 1 && n * v >= 1 << 18 {
-                parameter.accumulateInBackground(parts: pieces, weightGradient)
+                parameter.accumulator.addInBackground(parts: pieces, weightGradient)
             } else {
-                parameter.accumulateInPlace(allPieces)
+                parameter.accumulator.addInPlace(allPieces)
             }
         } else {
             var w = Tensor<Scalar>.zeros(wv.shape)
@@ -322,7 +322,7 @@ public func lstmHiddenState<Scalar>(_ z: Variable<Scalar>, cell c: Variable<Scal
 /// what one op saves is the bookkeeping: 5 tape nodes and a dozen temporary tensors per
 /// step, and gradients of 4H columns of which each op fills one to three blocks. The
 /// gradient of W is handed over as the step-by-step `matmul` does (one product when it
-/// is first read, see `Parameter.deferProduct`).
+/// is first read, see `GradientAccumulator.deferProduct`).
 ///
 /// The B sequences of a batch never mix, so in the forward pass a large enough batch
 /// runs as two halves on two threads, each half through all T steps with no waiting on

@@ -18,12 +18,12 @@ public func matmul<Scalar>(
     // The forward product may use both threads; the backward ones run beside the
     // output layer's dW (see linearSoftmaxCrossEntropy), so one thread each.
     let out = gemm(av, bv, transposeB: transposeRight, parallel: true)
-    if let weight = b.tape.nodes[b.id].parameter, av.rows <= Parameter<Scalar>.deferredRows {
+    if let weight = b.tape.nodes[b.id].parameter, av.rows <= GradientAccumulator<Scalar>.deferredRows {
         // A weight applied to a few rows (one step of a recurrence): its gradient is
         // handed to the parameter, which adds all such products as one (see
-        // Parameter.deferProduct); dA as usual.
+        // GradientAccumulator.deferProduct); dA as usual.
         return a.tape.record(transposeRight ? "matmul(·ᵀ)" : "matmul", inputs: [a, b], value: out) { g in
-            weight.deferProduct(upstream: g, other: av, transposed: transposeRight)
+            weight.accumulator.deferProduct(upstream: g, other: av, transposed: transposeRight)
             return [transposeRight ? gemm(g, bv) : gemm(g, bv, transposeB: true), nil]
         }
     }
@@ -245,7 +245,7 @@ public func gather<Scalar>(_ table: Variable<Scalar>, rows ids: [Int], label: St
     if let parameter = table.tape.nodes[table.id].parameter {
         // A table that is a parameter gets its rows' gradients directly (row-sparse).
         return table.tape.record(label, inputs: [table], value: output) { g in
-            parameter.accumulateRows(ids, g)
+            parameter.accumulator.addRows(ids, g)
             return [nil]
         }
     }

@@ -44,11 +44,11 @@ final class GradientCheckTests: XCTestCase {
     }
 
     /// `matmul` hands a parameter's gradient to the parameter when the left factor has at
-    /// most `deferredRows` (64) rows (added later as one product, `Parameter.deferProduct`)
+    /// most `deferredRows` (64) rows (added later as one product, `GradientAccumulator.deferProduct`)
     /// and computes it at once (the readable rule dB = Aᵀ dC, or dCᵀ A) for more rows or
     /// when the right factor is not a parameter: every branch, both orientations.
     func testMatmulEveryGradientBranch() {
-        let deferred = Parameter<Double>.deferredRows
+        let deferred = GradientAccumulator<Double>.deferredRows
         for rows in [deferred, deferred + 1] {
             let a = parameter("a", [rows, 3]), b = parameter("b", [3, 2]), bt = parameter("bᵀ", [2, 3])
             assertGradients([a, b]) { t in weightedSum(matmul(t.parameter(a), t.parameter(b))) }

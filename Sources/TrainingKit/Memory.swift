@@ -2,7 +2,8 @@
 import CMalloc
 #endif
 
-/// Memory settings for training loops.
+/// The C library's memory settings for training runs (not model code: how the process
+/// gets its memory, not what it computes).
 public enum Memory {
     /// Keeps freed blocks of up to 32 MiB (glibc's largest mmap threshold) in the
     /// process's heap for reuse, and lets the heap keep up to `retained` bytes (default
