@@ -38,24 +38,30 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
 }
 
 /// Adagrad (Duchi et al. 2011): a per-coordinate step that shrinks with the sum of
-/// squared past gradients.
+/// squared past gradients; with `weightDecay` λ > 0, L2 regularization (the penalty
+/// (λ/2)‖θ‖² added to the loss), as Grave et al. (2017) train their billion-word models:
 /// ```
-/// G ← G + g²;   θ ← θ − η g / (√G + ε)
+/// g ← g + λ θ;   G ← G + g²;   θ ← θ − η g / (√G + ε)
 /// ```
+/// Without decay an embedding table is updated only in the rows a batch used (the others
+/// have g = 0: the same as the dense update). With decay every coordinate has a gradient,
+/// so every parameter is updated whole.
 public struct Adagrad<Scalar: TensorScalar>: Optimizer {
     public var learningRate: Scalar
     public var epsilon: Scalar
+    public var weightDecay: Scalar
     private var accumulators: [ObjectIdentifier: [Scalar]] = [:]
 
-    public init(learningRate: Scalar, epsilon: Scalar = 1e-8) {
+    public init(learningRate: Scalar, epsilon: Scalar = 1e-8, weightDecay: Scalar = 0) {
         self.learningRate = learningRate
         self.epsilon = epsilon
+        self.weightDecay = weightDecay
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public mutating func step(_ parameters: [Parameter<Scalar>]) {
-        let eta = learningRate, eps = epsilon
+        let eta = learningRate, eps = epsilon, lambda = weightDecay
         for p in parameters {
             var sumSquares = accumulators.removeValue(forKey: ObjectIdentifier(p))
                 ?? [Scalar](repeating: 0, count: p.value.count)
@@ -63,6 +69,14 @@ public struct Adagrad<Scalar: TensorScalar>: Optimizer {
             p.value.scalars.withUnsafeMutableBufferPointer { v in
                 gradient.scalars.withUnsafeBufferPointer { g in
                     sumSquares.withUnsafeMutableBufferPointer { s in
+                        if lambda != 0 {
+                            for i in 0..<v.count {
+                                let gi = g[i] + lambda * v[i]
+                                s[i] += gi * gi
+                                v[i] -= eta * gi / (s[i].squareRoot() + eps)
+                            }
+                            return
+                        }
                         p.forEachUpdatedRangeInParallel { range in
                             for i in range where g[i] != 0 {
                                 s[i] += g[i] * g[i]

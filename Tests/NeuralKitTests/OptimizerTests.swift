@@ -60,6 +60,27 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(theta[1], t1, accuracy: 1e-14)
     }
 
+    /// Adagrad with L2 regularization, as Grave et al. train: g ← g + λθ, then the
+    /// Adagrad step, worked out by hand (coordinate 1's third gradient is 0, but the decay
+    /// still moves it).
+    func testAdagradWithWeightDecay() {
+        var adagrad = Adagrad<Double>(learningRate: 0.5, epsilon: 0, weightDecay: 0.1)
+        let theta = run(&adagrad, start: [1, 2])
+        var expected = [1.0, 2.0]
+        for i in 0..<2 {
+            var sumSquares = 0.0
+            for step in gradients {
+                let g = step[i] + 0.1 * expected[i]
+                sumSquares += g * g
+                expected[i] -= 0.5 * g / sumSquares.squareRoot()
+            }
+        }
+        XCTAssertEqual(theta[0], expected[0], accuracy: 1e-14)
+        XCTAssertEqual(theta[1], expected[1], accuracy: 1e-14)
+        var plain = Adagrad<Double>(learningRate: 0.5, epsilon: 0)
+        XCTAssertNotEqual(run(&plain, start: [1, 2])[1], theta[1])
+    }
+
     func testAdam() {
         var adam = Adam<Double>(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
         let theta = run(&adam, start: [1, 2])
