@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "Book", dependencies: ["PackageTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
-            name: "Benchmarks", dependencies: ["NeuralKit", "TextData", "RecurrentLM", "TrainingKit"],
+            name: "Benchmarks", dependencies: ["NeuralKit", "TextData", "RecurrentLM", "TrainingKit", "FigureKit"],
             swiftSettings: optimizedEverywhere),
 
         // MARK: - Chapters

@@ -8,7 +8,7 @@ import TextData
 /// run in turn, round after round, so that a slow spell of a noisy machine hits all of
 /// them alike; the figure is the median over rounds.
 ///
-///     swift run -c release Benchmarks rnn-lm|lstm-lm|gru-lstm|gemm [rounds [configuration]]
+///     swift run -c release Benchmarks rnn-lm|lstm-lm|gru-lstm|gemm|softmax-cost [rounds [configuration]]
 ///
 /// rnn-lm: training windows of the Chapter 5 RNN language model at Penn Treebank sizes
 /// (|V| = 10,000, d = H = 200, batch 20, BPTT 20, SGD with clipping), on random word ids;
@@ -18,16 +18,22 @@ import TextData
 /// gru-lstm: Chapter 8's "the GRU is faster": one-layer LSTM and GRU language models at
 /// Chapter 8's sizes and training (d = H = 200, Adam), interleaved round by round; the
 /// median milliseconds per training step of each, and their ratio.
+/// softmax-cost: the output layer's time per step, full against adaptive softmax, as the
+/// vocabulary grows to the billion-word benchmark's (see `SoftmaxCost.swift`).
 /// gemm: GFLOP/s of the exact and the fast Float matrix products at the sizes the
 /// chapters use (see `GEMMBenchmark.swift`).
 let arguments = CommandLine.arguments.dropFirst()
-guard let mode = arguments.first, ["rnn-lm", "lstm-lm", "gru-lstm", "gemm"].contains(mode) else {
-    print("usage: Benchmarks rnn-lm|lstm-lm|gru-lstm|gemm [rounds]")
+guard let mode = arguments.first, ["rnn-lm", "lstm-lm", "gru-lstm", "gemm", "softmax-cost"].contains(mode) else {
+    print("usage: Benchmarks rnn-lm|lstm-lm|gru-lstm|gemm|softmax-cost [rounds]")
     exit(2)
 }
 let rounds = arguments.dropFirst().first.flatMap(Int.init) ?? 5
 if mode == "gemm" {
     gemmBenchmark(rounds: rounds)
+    exit(0)
+}
+if mode == "softmax-cost" {
+    softmaxCostBenchmark(rounds: rounds, figures: arguments.dropFirst(2).first)
     exit(0)
 }
 Kernels.choice = ProcessInfo.processInfo.environment["BENCH_KERNELS"] == "exact" ? .exact : .fast

@@ -21,31 +21,37 @@ public struct LinePlot: Sendable {
     public var series: [Series]
     /// A logarithmic y axis (for quantities that span decades, like perplexity).
     public var logarithmicY = false
+    /// A logarithmic x axis (for sizes that span decades, like a vocabulary); with
+    /// `logarithmicY`, a log–log plot, where a power law is a straight line.
+    public var logarithmicX = false
 
     public let width = 640.0, height = 420.0
     let margin = (left: 70.0, right: 170.0, top: 40.0, bottom: 55.0)
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], logarithmicY: Bool = false) {
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], logarithmicY: Bool = false,
+                logarithmicX: Bool = false) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
         self.logarithmicY = logarithmicY
+        self.logarithmicX = logarithmicX
     }
 
     var finitePoints: [(x: Double, y: Double)] {
-        series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite && (!logarithmicY || $0.y > 0) }
+        series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite && (!logarithmicY || $0.y > 0) && (!logarithmicX || $0.x > 0) }
     }
 
     /// The data ranges, widened to whole tick steps.
     var ranges: (x: ClosedRange<Double>, y: ClosedRange<Double>) {
         let points = finitePoints
-        let xs = points.map(\.x), ys = points.map { logarithmicY ? log10($0.y) : $0.y }
+        let xs = points.map { logarithmicX ? log10($0.x) : $0.x }, ys = points.map { logarithmicY ? log10($0.y) : $0.y }
         var x = (xs.min() ?? 0)...(xs.max() ?? 1)
         var y = (ys.min() ?? 0)...(ys.max() ?? 1)
         if x.lowerBound == x.upperBound { x = (x.lowerBound - 1)...(x.upperBound + 1) }
         if y.lowerBound == y.upperBound { y = (y.lowerBound - 1)...(y.upperBound + 1) }
+        if logarithmicX { x = floor(x.lowerBound)...ceil(x.upperBound) }
         if logarithmicY {
             y = floor(y.lowerBound)...ceil(y.upperBound)
         } else {
@@ -66,8 +72,8 @@ public struct LinePlot: Sendable {
     func position(_ p: (x: Double, y: Double)) -> (x: Double, y: Double) {
         let r = ranges
         let plotWidth = width - margin.left - margin.right, plotHeight = height - margin.top - margin.bottom
-        let y = logarithmicY ? log10(p.y) : p.y
-        return (margin.left + (p.x - r.x.lowerBound) / (r.x.upperBound - r.x.lowerBound) * plotWidth,
+        let y = logarithmicY ? log10(p.y) : p.y, x = logarithmicX ? log10(p.x) : p.x
+        return (margin.left + (x - r.x.lowerBound) / (r.x.upperBound - r.x.lowerBound) * plotWidth,
                 margin.top + (1 - (y - r.y.lowerBound) / (r.y.upperBound - r.y.lowerBound)) * plotHeight)
     }
 
@@ -90,10 +96,11 @@ public struct LinePlot: Sendable {
         // x ticks: every whole number when the range is small, else about five round steps
         let xSpan = r.x.upperBound - r.x.lowerBound
         let xStep = xSpan <= 12 ? 1.0 : Self.niceStep(xSpan)
-        for x in stride(from: (r.x.lowerBound / xStep).rounded(.up) * xStep, through: r.x.upperBound + 1e-9, by: xStep) {
+        for tick in stride(from: (r.x.lowerBound / xStep).rounded(.up) * xStep, through: r.x.upperBound + 1e-9, by: xStep) {
+            let x = logarithmicX ? pow(10, tick) : tick
             let p = position((x, logarithmicY ? pow(10, r.y.lowerBound) : r.y.lowerBound))
             out += "<line x1=\"\(f(p.x))\" y1=\"\(f(bottom))\" x2=\"\(f(p.x))\" y2=\"\(f(bottom + 5))\" stroke=\"#444\"/>"
-            out += "<text x=\"\(f(p.x))\" y=\"\(f(bottom + 19))\" text-anchor=\"middle\">\(String(format: "%g", x))</text>\n"
+            out += "<text x=\"\(f(p.x))\" y=\"\(f(bottom + 19))\" text-anchor=\"middle\">\(Self.tickLabel(x))</text>\n"
         }
         // y ticks: decades on a log axis (every few decades past eight), else five steps
         let yTicks: [Double] = logarithmicY
@@ -101,9 +108,9 @@ public struct LinePlot: Sendable {
                            by: Swift.max(1, ((r.y.upperBound - r.y.lowerBound) / 8).rounded(.up)))).map { pow(10, $0) }
             : Array(stride(from: r.y.lowerBound, through: r.y.upperBound + 1e-9, by: Self.niceStep(r.y.upperBound - r.y.lowerBound)))
         for y in yTicks {
-            let p = position((r.x.lowerBound, y))
+            let p = position((logarithmicX ? pow(10, r.x.lowerBound) : r.x.lowerBound, y))
             out += "<line x1=\"\(f(left - 5))\" y1=\"\(f(p.y))\" x2=\"\(f(right))\" y2=\"\(f(p.y))\" stroke=\"#ddd\"/>"
-            out += "<text x=\"\(f(left - 8))\" y=\"\(f(p.y + 4))\" text-anchor=\"end\">\(String(format: "%g", y))</text>\n"
+            out += "<text x=\"\(f(left - 8))\" y=\"\(f(p.y + 4))\" text-anchor=\"end\">\(Self.tickLabel(y))</text>\n"
         }
         out += "<text x=\"\(f((left + right) / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         out += "<text transform=\"translate(18 \(f((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
@@ -118,6 +125,13 @@ public struct LinePlot: Sendable {
             out += "<text x=\"\(f(right + 38))\" y=\"\(f(legendY + 4))\">\(escape(s.name))</text>\n"
         }
         return out + "</svg>\n"
+    }
+
+    /// A tick's label: `%g`, except that whole thousands and millions read 10k, 1M.
+    static func tickLabel(_ v: Double) -> String {
+        if v >= 1e6 && v == v.rounded() && (v / 1e6) == (v / 1e6).rounded() { return String(format: "%gM", v / 1e6) }
+        if v >= 1e4 && v == v.rounded() && (v / 1e3) == (v / 1e3).rounded() { return String(format: "%gk", v / 1e3) }
+        return String(format: "%g", v)
     }
 
     /// Writes `<directory>/<name>.svg`; returns its URL.
