@@ -42,6 +42,66 @@ static void shifted_portable(float *x, const float *bias, long n, float *largest
     *total = nan ? NAN : s;
 }
 
+#if CK_HAS_X86_PATHS
+#include <immintrin.h>
+
+/* The AVX2 + FMA path (x86-64 CPUs without AVX-512): the same reduction and polynomial,
+   eight lanes at a time; 2^k is built in the exponent bits (k lies in [-126, 127] after
+   the clamp). The last partial vector runs through the portable exp. */
+__attribute__((target("avx2,fma")))
+static inline __m256 exp_avx2(__m256 v) {
+    v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(EXP_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(EXP_LN2_HI), v);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(EXP_P0);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P5));
+    __m256 e = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(e, _mm256_castsi256_ps(bits));  /* e * 2^k */
+}
+
+__attribute__((target("avx2,fma")))
+static void shifted_avx2(float *x, const float *bias, long n, float *largest, float *total) {
+    __m256 m = _mm256_set1_ps(-INFINITY), unordered = _mm256_setzero_ps();
+    long j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 z = _mm256_loadu_ps(x + j);
+        if (bias) z = _mm256_add_ps(z, _mm256_loadu_ps(bias + j));
+        _mm256_storeu_ps(x + j, z);
+        unordered = _mm256_or_ps(unordered, _mm256_cmp_ps(z, z, _CMP_UNORD_Q));
+        m = _mm256_max_ps(m, z);
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, m);
+    float mx = -INFINITY;
+    for (int i = 0; i < 8; i++) mx = lanes[i] > mx ? lanes[i] : mx;
+    int nan = _mm256_movemask_ps(unordered) != 0;
+    for (long t = j; t < n; t++) {
+        float z = bias ? x[t] + bias[t] : x[t];
+        x[t] = z;
+        nan |= z != z;
+        mx = z > mx ? z : mx;
+    }
+    __m256 shift = _mm256_set1_ps(mx), s = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + j), shift));
+        _mm256_storeu_ps(x + j, e);
+        s = _mm256_add_ps(s, e);
+    }
+    _mm256_storeu_ps(lanes, s);
+    float sum = 0;
+    for (int i = 0; i < 8; i++) sum += lanes[i];
+    for (long t = j; t < n; t++) { x[t] = exp_portable(x[t] - mx); sum += x[t]; }
+    *largest = nan ? NAN : mx;
+    *total = nan ? NAN : sum;
+}
+#endif
+
 #if CK_HAS_AVX512
 #include <immintrin.h>
 
@@ -113,9 +173,28 @@ int ck_cpu_level(void) {
 
 int ck_uses_avx512(void) { return ck_cpu_level() == CK_LEVEL_AVX512; }
 
-void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest, float *total) {
+/* Whether the CPU has FMA (every AVX2 CPU of our kind does; checked all the same). */
+static int ck_has_fma(void) {
+#if CK_HAS_X86_PATHS
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+void ck_shifted_exponentials_level(int level, float *x, const float *bias, long n, float *largest, float *total) {
 #if CK_HAS_AVX512
-    if (ck_uses_avx512()) { shifted_avx512(x, bias, n, largest, total); return; }
+    if (level >= CK_LEVEL_AVX512) { shifted_avx512(x, bias, n, largest, total); return; }
+#endif
+#if CK_HAS_X86_PATHS
+    static int fma = -1;
+    if (fma < 0) fma = ck_has_fma();
+    if (level >= CK_LEVEL_AVX2 && fma) { shifted_avx2(x, bias, n, largest, total); return; }
 #endif
     shifted_portable(x, bias, n, largest, total);
+}
+
+void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest, float *total) {
+    ck_shifted_exponentials_level(ck_cpu_level(), x, bias, n, largest, total);
 }

@@ -11,7 +11,7 @@ import CKernels
 ///   without AVX-512, arm64), with any thread count, at every vector width. The default,
 ///   and what the chapters use on their bundled samples, the book and the tests.
 /// - ``Choice/fast``: OpenBLAS's `sgemm`/`dgemm` (Accelerate on Apple platforms) and the
-///   AVX-512 softmax with fused multiply-adds. Faster on large products; the last bits
+///   AVX-512 or AVX2 + FMA softmax. Faster on large products; the last bits
 ///   depend on the CPU and the BLAS build, and training turns last bits into different
 ///   (equally good) trajectories. What the chapters use with `--data-dir`.
 ///

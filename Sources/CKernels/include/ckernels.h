@@ -18,12 +18,14 @@ int ck_cpu_level_available(void);
 int ck_uses_avx512(void);
 
 /* --- Fast kernels: the fastest code for the CPU they run on; the bits of the results
-   may differ between CPUs (the AVX-512 path uses fused multiply-adds). --- */
+   may differ between CPUs (the AVX-512 and AVX2 paths use fused multiply-adds). --- */
 
 /* The inside of one softmax row: with z = x + bias (bias may be NULL) and m = max z,
    x <- exp(z - m); *largest = m and *total = sum of exp(z - m). A NaN anywhere in z
    makes both NaN. */
 void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest, float *total);
+/* ... at a given level (AVX-512, AVX2 + FMA, portable), for the tests. */
+void ck_shifted_exponentials_level(int level, float *x, const float *bias, long n, float *largest, float *total);
 
 /* --- Exact kernels: the same bits on every CPU, at every level (exact.c says how). --- */
 
