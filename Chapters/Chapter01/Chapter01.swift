@@ -20,6 +20,7 @@ import TextData
  CoNLL-2003 English corpus and scores it the way the shared task did.
 */
 
+/// What Chapter 1 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter01 {
     static let title = "Chapter 1 · NER by window classification"
 

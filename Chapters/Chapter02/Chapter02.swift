@@ -28,6 +28,7 @@ import TextData
  The average throws away word order, and the chapter measures both what that costs and
  how little it costs on real reviews.
 */
+/// What Chapter 2 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter02 {
     static let title = "Chapter 2 · The Deep Averaging Network"
 

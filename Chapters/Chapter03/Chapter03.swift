@@ -26,6 +26,7 @@ import TextData
  measures each model by perplexity on the Penn Treebank.
 */
 
+/// What Chapter 3 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter03 {
     static let title = "Chapter 3 · n-gram language models"
 

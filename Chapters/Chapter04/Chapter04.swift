@@ -17,6 +17,7 @@ import TextData
  the window model of the slides (Bengio et al. 2003), trains it on the Penn Treebank, and
  sets it beside the Kneser-Ney models of Chapter 3.
 */
+/// What Chapter 4 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter04 {
     static let title = "Chapter 4 · A fixed-window neural language model"
 

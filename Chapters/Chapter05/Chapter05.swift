@@ -29,6 +29,7 @@ import TextData
  parameters, so the model's size does not depend on how much context it reads.
 */
 
+/// What Chapter 5 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter05 {
     static let title = "Chapter 5 · The RNN language model"
 

@@ -27,6 +27,7 @@ import TextData
  rate, shows an explosion and the clipping that tames it, and shows how identity
  (residual) connections keep a gradient alive through depth.
 */
+/// What Chapter 6 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter06 {
     static let title = "Chapter 6 · Vanishing and exploding gradients"
 

@@ -29,6 +29,7 @@ import TextData
  Along the cell, ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ contains the term diag(f⁽ᵗ⁾): with the forget gate near 1
  the gradient passes back almost unchanged, however far.
 */
+/// What Chapter 7 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter07 {
     static let title = "Chapter 7 · Long Short-Term Memory"
 

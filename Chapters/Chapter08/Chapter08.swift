@@ -27,6 +27,7 @@ import TextData
  table instead of quoting it: gates, state, parameters, time per training step, and
  quality on the same two tasks for the plain RNN, the LSTM and the GRU.
 */
+/// What Chapter 8 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter08 {
     static let title = "Chapter 8 · Gated Recurrent Units"
 

@@ -23,6 +23,7 @@ import TextData
  Each part trains on real data with `--data-dir` (CoNLL-2003, the Stanford Sentiment
  Treebank; the dates are generated) and is set beside the earlier chapters' models.
 */
+/// What Chapter 9 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter09 {
     static let title = "Chapter 9 · What RNNs are used for"
 
