@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChapterKit
-import Foundation
 
 /// Chapter 2 on the command line: its options, checked before any work. What it runs is
 /// `story(_:)`, between the set-up and the results that every chapter shares (`Chapter`).

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ChapterKit
-import Foundation
 import NeuralKit
 import RecurrentLM
 

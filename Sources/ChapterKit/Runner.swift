@@ -9,8 +9,8 @@ import NeuralKit
 ///
 /// 1. sets the OpenBLAS threads (`blasThreads`) and keeps large freed blocks for reuse
 ///    (`Memory.reuseLargeBlocks()`: a language model's step allocates batch × vocabulary
-///    buffers, which are then reused instead of mapped afresh). Both are for speed only: no
-///    printed number depends on them;
+///    buffers, which are then reused instead of mapped afresh). Both are for speed: on the
+///    exact kernels no printed number depends on them;
 /// 2. prints the title as a Markdown heading, then sets the kernels and says which
 ///    (`ChapterOptions.useKernels()`);
 /// 3. runs the story, which fills in the chapter's results;
@@ -69,28 +69,5 @@ extension Chapter {
         results.seconds = (clock.now - start).seconds
         say(String(format: "\nTotal time: %.1f s", results.seconds))
         if let json = options.json { try writeResults(results, to: json) }
-    }
-}
-
-extension ParsableCommand {
-    /// For a chapter's option tests: parses the defaults and each command line of `cases`,
-    /// and lists what went otherwise than expected. Each command line must be refused
-    /// before any work (in `validate()` or by the parser) with a message that contains its
-    /// fragment and the usage exit code (64), and the defaults must be accepted. An empty
-    /// list means all went as expected.
-    public static func optionRefusalProblems(_ cases: [([String], String)]) -> [String] {
-        var problems: [String] = []
-        do { _ = try parseAsRoot([]) } catch { problems.append("the defaults are refused: \(message(for: error))") }
-        for (arguments, fragment) in cases {
-            do {
-                _ = try parseAsRoot(arguments)
-                problems.append("\(arguments) is accepted; it should be refused with \"\(fragment)\"")
-            } catch {
-                let message = message(for: error), code = exitCode(for: error)
-                if !message.contains(fragment) { problems.append("\(arguments): \"\(message)\" lacks \"\(fragment)\"") }
-                if code != .validationFailure { problems.append("\(arguments): exit code \(code.rawValue), not 64") }
-            }
-        }
-        return problems
     }
 }
