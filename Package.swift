@@ -176,11 +176,11 @@ let package = Package(
         .testTarget(name: "BookTests", dependencies: ["Book"]),
         .testTarget(name: "LedgerTests", dependencies: []),
         .testTarget(name: "Chapter09Tests", dependencies: ["Chapter09", "Classifiers", "FigureKit", "NeuralKit", "TextData", "ChapterKit"]),
-        .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData"]),
+        .testTarget(name: "Chapter03Tests", dependencies: ["Chapter03", "NGram", "TextData", "ChapterKit"]),
         .testTarget(name: "Chapter04Tests", dependencies: ["Chapter04", "NeuralKit", "TextData", "ChapterKit"]),
-        .testTarget(name: "Chapter08Tests", dependencies: ["Chapter08", "RecurrentLM", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter08Tests", dependencies: ["Chapter08", "RecurrentLM", "NeuralKit", "TextData", "ChapterKit"]),
         .testTarget(name: "Chapter07Tests", dependencies: ["Chapter07", "RecurrentLM", "NeuralKit", "TextData", "ChapterKit"]),
-        .testTarget(name: "Chapter06Tests", dependencies: ["Chapter06", "RecurrentLM", "NeuralKit", "TextData"]),
+        .testTarget(name: "Chapter06Tests", dependencies: ["Chapter06", "RecurrentLM", "NeuralKit", "TextData", "ChapterKit"]),
         .testTarget(name: "Chapter05Tests", dependencies: ["Chapter05", "RecurrentLM", "NeuralKit", "TextData", "ChapterKit"]),
     ]
 )

@@ -5,7 +5,7 @@ import Foundation
 import NeuralKit
 import TextData
 
-// Reading order: Windows.swift, WindowClassifier.swift, HandGradient.swift, Training.swift, Decoding.swift, CoNLLExperiment.swift, Results.swift
+// Reading order: Windows.swift, WindowClassifier.swift, HandGradient.swift, Training.swift, Decoding.swift, CoNLLExperiment.swift, Results.swift, CommandLine.swift
 
 /*: # Chapter 1 · Named-entity recognition by window classification
 
@@ -20,58 +20,15 @@ import TextData
  CoNLL-2003 English corpus and scores it the way the shared task did.
 */
 
-@main
-struct Chapter01: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "Chapter01",
-        abstract: "Named-entity recognition by window classification (binary and softmax).")
+/// What Chapter 1 computes and prints, in order; its options are in CommandLine.swift.
+extension Chapter01 {
+    static let title = "Chapter 1 · NER by window classification"
 
-    @OptionGroup var options: ChapterOptions
-
-    @OptionGroup var checkpoints: CheckpointOptions
-
-    @Option(help: "Training epochs on CoNLL-2003 (with --data-dir).")
-    var epochs = 6
-
-    @Option(help: "Hidden layer size H.")
-    var hidden = 300
-
-    @Option(help: "Adam's learning rate (CoNLL-2003 training).")
-    var learningRate: Float = 5e-4
-
-    @Option(help: "Dropout rate on the window vector x and the hidden layer h while training on CoNLL-2003.")
-    var dropout = 0.5
-
-    @Option(help: "Probability of replacing a training word by <unk> (CoNLL-2003 training).")
-    var wordDropout = 0.0
-
-    @Option(help: "Words and suffixes seen fewer times than this in CoNLL-2003 train share the <unk> vector.")
-    var minimumCount = 2
-
-    func validate() throws {
-        try OptionCheck.atLeast(1, epochs, "--epochs")
-        try OptionCheck.atLeast(1, hidden, "--hidden")
-        try OptionCheck.positive(learningRate, "--learning-rate")
-        try OptionCheck.dropout(dropout, "--dropout")
-        try OptionCheck.dropout(wordDropout, "--word-dropout")
-        try OptionCheck.atLeast(1, minimumCount, "--minimum-count")
-        // W is H × (5 words × at most a few hundred features each), U is 9 × H
-        try OptionCheck.fitsInMemory(scalars: Double(hidden) * 5 * 300, what: "The window classifier", options: "--hidden")
-    }
-
-    func run() throws {
-        // Mini-batch products are small: extra BLAS threads mostly spin (measured: 2
-        // threads were slower than 1 here), and one thread keeps results identical everywhere.
-        BLAS.threads = 1
-        let clock = ContinuousClock()
-        let start = clock.now
-        var results = try walkThroughSample()
+    func story(_ results: inout Results) throws {
+        results = try walkThroughSample()
         if let dataDir = options.dataDir {
             results.conll = try trainOnCoNLL(DataDirectory(dataDir))
         }
-        results.seconds = (clock.now - start).seconds
-        say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json = options.json { try writeResults(results, to: json) }
     }
 }
 
@@ -127,8 +84,6 @@ extension Chapter01 {
         let example = sentences[0].map(\.word)
         let center = example.firstIndex(of: "Paris")!
         let window = WindowFeatures.windowWords(example, center: center)
-        say("# Chapter 1 · NER by window classification\n")
-        options.useKernels()
         say("Sentence:  \(example.joined(separator: " "))")
         say("Window of ±\(WindowFeatures.halfWidth) centred on \"Paris\":  [\(window.joined(separator: "  "))]")
 
@@ -236,7 +191,6 @@ extension Chapter01 {
     }
 
     func renderFigures(binary: WindowClassifier<Float>, tagger: WindowClassifier<Float>, window: WindowBatch, label: Int) throws {
-        let directory = URL(fileURLWithPath: options.figures, isDirectory: true)
         let tape = Tape<Float>()
         let j = sigmoid(binary.scores(window, on: tape))
         let binaryGraph = ComputationGraph(tape: tape, output: j, title: "Binary window classifier: J = σ(uᵀ tanh(Wx + b))")
@@ -245,8 +199,8 @@ extension Chapter01 {
         let softmaxGraph = ComputationGraph(
             tape: softmaxTape, output: loss, title: "Softmax window classifier: cross-entropy of softmax(U tanh(Wx + b) + c)")
         var written: [URL] = []
-        written += try GraphvizRenderer.render(binaryGraph, to: directory, name: "chapter01-binary-classifier")
-        written += try GraphvizRenderer.render(softmaxGraph, to: directory, name: "chapter01-softmax-classifier")
+        written += try GraphvizRenderer.render(binaryGraph, to: figures, name: "chapter01-binary-classifier")
+        written += try GraphvizRenderer.render(softmaxGraph, to: figures, name: "chapter01-softmax-classifier")
         say("\nFigures: " + written.map(\.relativePath).joined(separator: ", "))
     }
 }

@@ -6,6 +6,8 @@ import Foundation
 import NeuralKit
 import TextData
 
+// Reading order: CommandLine.swift
+
 /*: # Chapter 2 · The Deep Averaging Network
 
  Chapter 1 classified one word from a window around it. To classify a whole sentence,
@@ -26,60 +28,11 @@ import TextData
  The average throws away word order, and the chapter measures both what that costs and
  how little it costs on real reviews.
 */
-@main
-struct Chapter02: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "Chapter02", abstract: "Deep Averaging Network: sentence sentiment from averaged word vectors.")
+/// What Chapter 2 computes and prints, in order; its options are in CommandLine.swift.
+extension Chapter02 {
+    static let title = "Chapter 2 · The Deep Averaging Network"
 
-    @OptionGroup var options: ChapterOptions
-
-    @OptionGroup var checkpoints: CheckpointOptions
-
-    @Option(help: "Training epochs (default: 6 on the treebank, 12 on the sample).")
-    var epochs: Int?
-
-    @Option(help: "Size of the word vectors (d).")
-    var embedding = 300
-
-    @Option(help: "Size of each hidden layer (H).")
-    var hidden = 300
-
-    @Option(help: "Hidden layers between the average and the softmax.")
-    var layers = 2
-
-    @Option(help: "Word dropout: the probability of leaving a word out of the average while training.")
-    var wordDropout = 0.3
-
-    @Option(help: "Adam's learning rate.")
-    var learningRate: Float = 1e-3
-
-    @Option(help: "Sentences per mini-batch.")
-    var batchSize = 32
-
-    @Option(help: "Train on every labelled phrase of the training trees (as Iyyer et al. do), or on whole sentences only.")
-    var trainOn: TrainingUnits = .phrases
-
-    func validate() throws {
-        try OptionCheck.atLeast(1, epochs, "--epochs")
-        try OptionCheck.atLeast(1, embedding, "--embedding")
-        try OptionCheck.atLeast(1, hidden, "--hidden")
-        try OptionCheck.atLeast(1, layers, "--layers")
-        try OptionCheck.dropout(wordDropout, "--word-dropout")
-        try OptionCheck.positive(learningRate, "--learning-rate")
-        try OptionCheck.atLeast(1, batchSize, "--batch-size")
-        // E (|V| × d, the treebank's |V| is about 17,000), the first layer H × d, the others H × H
-        let (d, h) = (Double(embedding), Double(hidden))
-        try OptionCheck.fitsInMemory(scalars: 17_000 * d + h * d + Double(layers - 1) * h * h + 5 * h,
-                                     what: "The Deep Averaging Network", options: "--embedding, --hidden or --layers")
-    }
-
-    func run() throws {
-        BLAS.threads = 1
-        let clock = ContinuousClock(), start = clock.now
-        var results = Results()
-        let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
-        say("# Chapter 2 · The Deep Averaging Network\n")
-        options.useKernels()
+    func story(_ results: inout Results) throws {
         let corpus = try SentimentCorpus.load(dataDirectory: options.dataDir, phrases: trainOn == .phrases)
         let vocabulary = corpus.vocabulary()
         say("Data: \(corpus.source)")
@@ -96,9 +49,6 @@ struct Chapter02: ParsableCommand {
         results.devAccuracy = results.tasks["binary"]?.devAccuracy ?? 0
         results.testAccuracy = results.tasks["binary"]?.testAccuracy ?? 0
         printTable(results)
-        results.seconds = (clock.now - start).seconds
-        say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json = options.json { try writeResults(results, to: json) }
     }
 
     /*: ## The computation graph

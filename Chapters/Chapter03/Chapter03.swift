@@ -6,7 +6,7 @@ import NGram
 import NeuralKit
 import TextData
 
-// Reading order: Walkthrough.swift, Perplexity.swift
+// Reading order: Walkthrough.swift, Perplexity.swift, CommandLine.swift
 
 /*: # Chapter 3 · n-gram language models
 
@@ -26,35 +26,11 @@ import TextData
  measures each model by perplexity on the Penn Treebank.
 */
 
-@main
-struct Chapter03: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "Chapter03", abstract: "n-gram language models: counting, sparsity, smoothing, perplexity.")
+/// What Chapter 3 computes and prints, in order; its options are in CommandLine.swift.
+extension Chapter03 {
+    static let title = "Chapter 3 · n-gram language models"
 
-    @OptionGroup var options: ChapterOptions
-
-    @Option(help: "The highest n-gram order.")
-    var order = 5
-
-    @Flag(inversion: .prefixedNo, help: """
-        Where the training text is too small to estimate an order's Kneser-Ney discounts, use KenLM's fixed \
-        fallback discounts 0.5, 1, 1.5 for that order (as lmplz --discount_fallback) instead of stopping \
-        (default: on for the bundled sample, off with --data-dir).
-        """)
-    var discountFallback: Bool?
-
-    func validate() throws {
-        // The walk-through is about trigrams (so at least 3); keys pack the n words in 128
-        // bits (NGramCounts), so a 10,000-word vocabulary allows at most 9.
-        try OptionCheck.within(3...9, order, "--order")
-    }
-
-    func run() throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var results = Results()
-        say("# Chapter 3 · n-gram language models\n")
-        options.useKernels()
+    func story(_ results: inout Results) throws {
         slidesExample()
 
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
@@ -104,12 +80,8 @@ struct Chapter03: ParsableCommand {
         var plots: [LinePlot] = []
         results.testPerplexity = perplexityTable(counts: counts, kneserNey: kneserNeyByOrder, valid: valid, test: test,
                                                  results: &results, plots: &plots)
-        let url = try plots[0].write(to: URL(fileURLWithPath: options.figures, isDirectory: true),
-                                     name: "chapter03-perplexity-by-order")
+        let url = try plots[0].write(to: figures, name: "chapter03-perplexity-by-order")
         say("\nFigure: \(url.relativePath)")
-        results.seconds = (clock.now - start).seconds
-        say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json = options.json { try writeResults(results, to: json) }
     }
 }
 

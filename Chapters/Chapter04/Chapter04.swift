@@ -6,7 +6,7 @@ import NGram
 import NeuralKit
 import TextData
 
-// Reading order: WindowLanguageModel.swift, Training.swift, Claims.swift
+// Reading order: WindowLanguageModel.swift, Training.swift, Claims.swift, CommandLine.swift
 
 /*: # Chapter 4 · A fixed-window neural language model
 
@@ -17,74 +17,15 @@ import TextData
  the window model of the slides (Bengio et al. 2003), trains it on the Penn Treebank, and
  sets it beside the Kneser-Ney models of Chapter 3.
 */
-@main
-struct Chapter04: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "Chapter04", abstract: "A fixed-window neural language model (Bengio et al. 2003).")
+/// What Chapter 4 computes and prints, in order; its options are in CommandLine.swift.
+extension Chapter04 {
+    static let title = "Chapter 4 · A fixed-window neural language model"
 
-    @OptionGroup var options: ChapterOptions
-
-    @OptionGroup var checkpoints: CheckpointOptions
-
-    @Option(help: "Training epochs (default: 2 on the Penn Treebank, 6 on the sample).")
-    var epochs: Int?
-
-    @Option(help: "Embedding size d.")
-    var embeddingSize = 100
-
-    @Option(help: "Hidden layer size H.")
-    var hiddenSize = 200
-
-    @Option(help: "Adam's learning rate.")
-    var learningRate: Float = 1e-3
-
-    @Option(help: "Dropout on e and h while training.")
-    var dropout = 0.2
-
-    @Option(help: "OpenBLAS threads (the output layer runs its own two threads).")
-    var blasThreads = 1
-
-    @Option(help: "Train on the first this-many percent of the training sentences.")
-    var trainPercent = 100
-
-    @Option(help: "Mini-batch size.")
-    var batchSize = 256
-
-    func validate() throws {
-        try OptionCheck.atLeast(1, epochs, "--epochs")
-        try OptionCheck.atLeast(1, embeddingSize, "--embedding-size")
-        try OptionCheck.atLeast(1, hiddenSize, "--hidden-size")
-        try OptionCheck.positive(learningRate, "--learning-rate")
-        try OptionCheck.dropout(dropout, "--dropout")
-        try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
-        try OptionCheck.within(1...100, trainPercent, "--train-percent")
-        try OptionCheck.atLeast(1, batchSize, "--batch-size")
-        try checkMemory(vocabularySize: 10_000)
-    }
-
-    /// E (|V| × d), W (H × 4d), U (|V| × H): refused up front with PTB's |V|, and again
-    /// with the corpus's own |V| once it is read.
-    func checkMemory(vocabularySize v: Int) throws {
-        let (d, h, v) = (Double(embeddingSize), Double(hiddenSize), Double(v))
-        try OptionCheck.fitsInMemory(scalars: v * d + 4 * d * h + v * h + v + h,
-                                     what: "The window language model", options: "--embedding-size or --hidden-size")
-        // a batch's scores, probabilities and their gradient: B × |V| each
-        try OptionCheck.fitsInMemory(scalars: Double(batchSize) * (v + 4 * d + h), copies: 3,
-                                     what: "One batch of the window language model", options: "--batch-size")
-    }
-
-    func run() throws {
-        BLAS.threads = blasThreads
-        Memory.reuseLargeBlocks()  // (B × |V|) buffers every step: reuse them, no page faults
-        let clock = ContinuousClock()
-        let start = clock.now
-        var results = Results()
+    func story(_ results: inout Results) throws {
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
         let (train, valid, test, source) = (splits.train, splits.valid, splits.test, splits.source)
         let v = train.vocabulary.count
         try checkMemory(vocabularySize: v)
-        say("# Chapter 4 · A fixed-window neural language model\n")
-        options.useKernels()
         say("Corpus: \(source)")
         say("train \(train.predictedTokenCount) predicted tokens, vocabulary |V| = \(v) ids (with <s> and </s>)")
         splits.notes.forEach(say)
@@ -155,10 +96,6 @@ struct Chapter04: ParsableCommand {
         noZeroProbabilities(model: model, counts: counts, test: test)
         positionsHaveTheirOwnWeights(model: model, test: test)
         try renderFigure(model: model, windows: testWindows)
-
-        results.seconds = (clock.now - start).seconds
-        say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json = options.json { try writeResults(results, to: json) }
     }
 
     func renderFigure(model: WindowLanguageModel<Float>, windows: Windows) throws {
@@ -167,8 +104,7 @@ struct Chapter04: ParsableCommand {
                                        labels: [windows.targets[0]])
         let graph = ComputationGraph(tape: tape, output: loss,
                                      title: "Fixed-window neural LM: ŷ = softmax(U tanh(W [e1; e2; e3; e4] + b1) + b2)")
-        let urls = try GraphvizRenderer.render(graph, to: URL(fileURLWithPath: options.figures, isDirectory: true),
-                                               name: "chapter04-window-lm")
+        let urls = try GraphvizRenderer.render(graph, to: figures, name: "chapter04-window-lm")
         say("\nFigure: " + urls.map(\.relativePath).joined(separator: ", "))
     }
 }

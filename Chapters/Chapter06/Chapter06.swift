@@ -6,7 +6,7 @@ import NeuralKit
 import RecurrentLM
 import TextData
 
-// Reading order: Gradients.swift, Explosion.swift
+// Reading order: Gradients.swift, Explosion.swift, CommandLine.swift
 
 /*: # Chapter 6 · Vanishing and exploding gradients
 
@@ -27,46 +27,11 @@ import TextData
  rate, shows an explosion and the clipping that tames it, and shows how identity
  (residual) connections keep a gradient alive through depth.
 */
-@main
-struct Chapter06: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "Chapter06", abstract: "Vanishing and exploding gradients, gradient clipping, residual connections.")
+/// What Chapter 6 computes and prints, in order; its options are in CommandLine.swift.
+extension Chapter06 {
+    static let title = "Chapter 6 · Vanishing and exploding gradients"
 
-    @OptionGroup var options: ChapterOptions
-
-    @Option(help: "Hidden size of the RNN whose gradient norms are measured.")
-    var hiddenSize = 32
-
-    @Option(help: "Steps T of that RNN.")
-    var steps = 30
-
-    @Option(help: "Scale of that RNN's inputs (small: nearly linear; large: tanh saturates).")
-    var inputScale = 0.05
-
-    @Option(help: "SGD learning rate of the clipping experiment.")
-    var explosionLearningRate: Float = 10
-
-    @Option(help: "Weights of the deep stack: Gaussian with standard deviation this / √width.")
-    var residualWeightScale = 0.7
-
-    func validate() throws {
-        try OptionCheck.atLeast(1, hiddenSize, "--hidden-size")
-        try OptionCheck.atLeast(1, steps, "--steps")
-        try OptionCheck.positive(inputScale, "--input-scale")
-        try OptionCheck.positive(explosionLearningRate, "--explosion-learning-rate")
-        try OptionCheck.positive(residualWeightScale, "--residual-weight-scale")
-        // one H × H Jacobian per step is kept to multiply out
-        try OptionCheck.fitsInMemory(scalars: Double(hiddenSize) * Double(hiddenSize) * (Double(steps) + 2), bytesPerScalar: 8,
-                                     copies: 2, what: "The gradient-norm experiment", options: "--hidden-size or --steps")
-    }
-
-    func run() throws {
-        BLAS.threads = 1
-        let clock = ContinuousClock(), start = clock.now
-        var results = Results()
-        let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
-        say("# Chapter 6 · Vanishing and exploding gradients\n")
-        options.useKernels()
+    func story(_ results: inout Results) throws {
         results.chainRuleDifference = chainRule(seed: options.seed)
         let (decay, plot) = normsByDistance(seed: options.seed)
         results.measuredRates = decay.measured
@@ -78,9 +43,6 @@ struct Chapter06: ParsableCommand {
         let (residual, residualPlot) = residualConnections(seed: options.seed)
         results.firstLayerGradient = residual
         say("Figure: " + (try residualPlot.write(to: figures, name: "chapter06-residual-depth")).relativePath)
-        results.seconds = (clock.now - start).seconds
-        say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json = options.json { try writeResults(results, to: json) }
     }
 
     /*: ## ∂J⁽⁴⁾/∂h⁽¹⁾, two ways

@@ -7,7 +7,7 @@ import NeuralKit
 import RecurrentLM
 import TextData
 
-// Reading order: Experiments.swift
+// Reading order: Experiments.swift, CommandLine.swift
 
 /*: # Chapter 7 · Long Short-Term Memory
 
@@ -29,88 +29,11 @@ import TextData
  Along the cell, ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ contains the term diag(f⁽ᵗ⁾): with the forget gate near 1
  the gradient passes back almost unchanged, however far.
 */
-@main
-struct Chapter07: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "Chapter07", abstract: "LSTM: the cell, indefinite memory, lag experiment, LSTM language model.")
+/// What Chapter 7 computes and prints, in order; its options are in CommandLine.swift.
+extension Chapter07 {
+    static let title = "Chapter 7 · Long Short-Term Memory"
 
-    @OptionGroup var options: ChapterOptions
-
-    @OptionGroup var checkpoints: CheckpointOptions
-
-    @Option(help: "Lags k of the memory experiment, comma-separated.")
-    var lags = "5,10,20,50,100,200"
-
-    @Option(help: "Hidden size of the memory experiment's RNN and LSTM.")
-    var lagHidden = 32
-
-    @Option(help: "Training updates (batches of 32) per model and lag.")
-    var lagUpdates = 400
-
-    @Option(help: "Initial forget-gate bias of the memory experiment's LSTM (σ(b) is how much it keeps per step at first).")
-    var lagForgetBias = 3.0
-
-    @Option(help: "Adam's learning rate in the memory experiment.")
-    var lagLearningRate: Float = 0.003
-
-    @Option(help: "Language model: training epochs (default: 2 on the Penn Treebank, 8 on the sample).")
-    var epochs: Int?
-
-    @Option(help: "Language model: stacked LSTM layers.")
-    var layers = 2
-
-    @Option(help: "Language model: hidden size (and embedding size).")
-    var hidden = 200
-
-    @Option(help: "Language model: SGD learning rate on the mean loss (20 = Zaremba et al.'s 1 on a loss summed over 20 steps).")
-    var learningRate: Float = 20
-
-    @Option(help: "Language model: clip the gradient's norm to this (0.25 here = Zaremba et al.'s 5).")
-    var clip = 0.25
-
-    @Option(help: "Language model: keep the learning rate for this many epochs, then halve it after each.")
-    var decayAfter = 4
-
-    @Option(help: "Also train Chapter 5's one-layer RNN language model with the same settings, for comparison.")
-    var compareRNN = false
-
-    @Option(help: "OpenBLAS threads (the output layer runs its own two threads).")
-    var blasThreads = 1
-
-    func validate() throws {
-        try OptionCheck.positiveList(lags, "--lags", example: "5,10,20")
-        try OptionCheck.atLeast(1, lagHidden, "--lag-hidden")
-        try OptionCheck.atLeast(1, lagUpdates, "--lag-updates")
-        try OptionCheck.finite(lagForgetBias, "--lag-forget-bias")
-        try OptionCheck.positive(lagLearningRate, "--lag-learning-rate")
-        try OptionCheck.atLeast(1, epochs, "--epochs")
-        try OptionCheck.atLeast(1, layers, "--layers")
-        try OptionCheck.atLeast(1, hidden, "--hidden")
-        try OptionCheck.positive(learningRate, "--learning-rate")
-        try OptionCheck.nonNegative(clip, "--clip")
-        try OptionCheck.atLeast(0, decayAfter, "--decay-after")
-        try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
-        try checkMemory(vocabularySize: 10_000)
-    }
-
-    /// Each LSTM layer has 4 gates of H × (H + H) weights; E and U are |V| × H. Refused up
-    /// front with PTB's |V|, and again with the corpus's own |V| once it is read.
-    func checkMemory(vocabularySize v: Int) throws {
-        let (h, v) = (Double(hidden), Double(v))
-        try OptionCheck.fitsInMemory(scalars: Double(layers) * 4 * h * (2 * h + 1) + 2 * v * h + v,
-                                     what: "The LSTM language model", options: "--hidden or --layers")
-        try OptionCheck.fitsInMemory(scalars: 4 * Double(lagHidden) * (2 * Double(lagHidden) + 1),
-                                     what: "The memory experiment's LSTM", options: "--lag-hidden")
-    }
-
-    func run() throws {
-        BLAS.threads = blasThreads
-        Memory.reuseLargeBlocks()
-        let clock = ContinuousClock(), start = clock.now
-        var results = Results()
-        let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
-        say("# Chapter 7 · Long Short-Term Memory\n")
-        options.useKernels()
+    func story(_ results: inout Results) throws {
         // The corpus is read (and its vocabulary checked against memory) before the
         // experiments, so a bad file stops the run at once, not after the memory task.
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
@@ -124,9 +47,6 @@ struct Chapter07: ParsableCommand {
         results.maxLagRnn = lagResults.largest["rnn"] ?? 0
         results.maxLagLstm = lagResults.largest["lstm"] ?? 0
         try languageModel(splits, results: &results)
-        results.seconds = (clock.now - start).seconds
-        say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json = options.json { try writeResults(results, to: json) }
     }
 
     /// One step of a small LSTM cell, drawn from its tape.

@@ -6,7 +6,7 @@ import NeuralKit
 import RecurrentLM
 import TextData
 
-// Reading order: Comparison.swift
+// Reading order: Comparison.swift, CommandLine.swift
 
 /*: # Chapter 8 · Gated Recurrent Units
 
@@ -27,61 +27,14 @@ import TextData
  table instead of quoting it: gates, state, parameters, time per training step, and
  quality on the same two tasks for the plain RNN, the LSTM and the GRU.
 */
-@main
-struct Chapter08: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "Chapter08", abstract: "GRU: the cell, and the RNN / LSTM / GRU comparison, measured.")
+/// What Chapter 8 computes and prints, in order; its options are in CommandLine.swift.
+extension Chapter08 {
+    static let title = "Chapter 8 · Gated Recurrent Units"
 
-    @OptionGroup var options: ChapterOptions
-
-    @OptionGroup var checkpoints: CheckpointOptions
-
-    @Option(help: "Language models: epochs each (default: 1 on the Penn Treebank, 6 on the sample).")
-    var epochs: Int?
-
-    @Option(help: "Language models: hidden size (and embedding size).")
-    var hidden = 200
-
-    @Option(help: "Lags of the memory task, comma-separated.")
-    var lags = "20,50,100"
-
-    @Option(help: "Memory task: updates per model and lag.")
-    var lagUpdates = 400
-
-    @Option(help: "OpenBLAS threads (the output layer runs its own two threads).")
-    var blasThreads = 1
-
-    func validate() throws {
-        try OptionCheck.atLeast(1, epochs, "--epochs")
-        try OptionCheck.atLeast(1, hidden, "--hidden")
-        try OptionCheck.positiveList(lags, "--lags", example: "20,50,100")
-        try OptionCheck.atLeast(1, lagUpdates, "--lag-updates")
-        try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
-        try checkMemory(vocabularySize: 10_000)
-    }
-
-    /// Three LMs (RNN, GRU, LSTM: at most 4 gates of H × 2H) with |V| × H embeddings and
-    /// output. Refused up front with PTB's |V|, and again with the corpus's own |V| once read.
-    func checkMemory(vocabularySize v: Int) throws {
-        let (h, v) = (Double(hidden), Double(v))
-        try OptionCheck.fitsInMemory(scalars: 4 * h * (2 * h + 1) + 2 * v * h + v,
-                                     what: "The language models", options: "--hidden")
-    }
-
-    func run() throws {
-        BLAS.threads = blasThreads
-        Memory.reuseLargeBlocks()
-        let clock = ContinuousClock(), start = clock.now
-        var results = Results()
-        let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
-        say("# Chapter 8 · Gated Recurrent Units\n")
-        options.useKernels()
+    func story(_ results: inout Results) throws {
         try drawCell(to: figures)
         say("\n## With z = 0 the state is copied: h after 1,000 steps equals h(0) bit for bit: \(copiesItsState())")
         results.comparison = try compare()
-        results.seconds = (clock.now - start).seconds
-        say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json = options.json { try writeResults(results, to: json) }
     }
 
     func drawCell(to figures: URL) throws {

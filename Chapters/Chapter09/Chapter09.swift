@@ -6,7 +6,7 @@ import Foundation
 import NeuralKit
 import TextData
 
-// Reading order: Tagging.swift, Classification.swift, Dates.swift
+// Reading order: Tagging.swift, Classification.swift, Dates.swift, CommandLine.swift
 
 /*: # Chapter 9 · What RNNs are used for
 
@@ -23,63 +23,11 @@ import TextData
  Each part trains on real data with `--data-dir` (CoNLL-2003, the Stanford Sentiment
  Treebank; the dates are generated) and is set beside the earlier chapters' models.
 */
-@main
-struct Chapter09: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "Chapter09", abstract: "Applications of RNNs: a (bi)LSTM NER tagger, LSTM sentence classifiers, an encoder–decoder.")
+/// What Chapter 9 computes and prints, in order; its options are in CommandLine.swift.
+extension Chapter09 {
+    static let title = "Chapter 9 · What RNNs are used for"
 
-    @OptionGroup var options: ChapterOptions
-
-    @OptionGroup var checkpoints: CheckpointOptions
-
-    @Option(help: "Tagger: training epochs (default: 5 on CoNLL-2003, 8 on the sample).")
-    var taggerEpochs: Int?
-
-    @Option(help: "Tagger: LSTM hidden size per direction.")
-    var taggerHidden = 100
-
-    @Option(help: "Tagger: word vector size.")
-    var taggerEmbedding = 100
-
-    @Option(help: "Sentence classifiers: training epochs (default: 4 on the treebank, 10 on the sample).")
-    var classifierEpochs: Int?
-
-    @Option(help: "Sentence classifiers: train on whole sentences or on every labelled phrase of the training trees.")
-    var trainOn = "sentences"
-
-    @Option(help: "Encoder–decoder: training and held-out dates.")
-    var dates = "6000,1000"
-
-    @Option(help: "Encoder–decoder: training epochs.")
-    var dateEpochs = 6
-
-    func validate() throws {
-        try OptionCheck.atLeast(1, taggerEpochs, "--tagger-epochs")
-        try OptionCheck.atLeast(1, taggerHidden, "--tagger-hidden")
-        try OptionCheck.atLeast(1, taggerEmbedding, "--tagger-embedding")
-        try OptionCheck.atLeast(1, classifierEpochs, "--classifier-epochs")
-        try OptionCheck.oneOf(trainOn, ["sentences", "phrases"], "--train-on")
-        let counts = try OptionCheck.positiveList(dates, "--dates", count: 2, example: "6000,1000")
-        // There are 73,049 dates from 1900 to 2099; held-out dates must be ones training did
-        // not draw, so training may not draw (nearly) all of them.
-        guard counts[0] <= 200_000, counts[1] <= 100_000 else {
-            throw ValidationError("--dates allows at most 200000 training and 100000 held-out dates "
-                                  + "(there are 73,049 dates from 1900 to 2099, and held-out ones must be unseen in training); got \(dates)")
-        }
-        try OptionCheck.atLeast(1, dateEpochs, "--date-epochs")
-        // the tagger: E (CoNLL's |V| is about 24,000 × d), two directions of 4 gates of H × (H + d)
-        let (d, h) = (Double(taggerEmbedding), Double(taggerHidden))
-        try OptionCheck.fitsInMemory(scalars: 24_000 * d + 8 * h * (h + d + 1) + 18 * h,
-                                     what: "The BiLSTM tagger", options: "--tagger-hidden or --tagger-embedding")
-    }
-
-    func run() throws {
-        BLAS.threads = 1
-        let clock = ContinuousClock(), start = clock.now
-        var results = Results()
-        let figures = URL(fileURLWithPath: options.figures, isDirectory: true)
-        say("# Chapter 9 · What RNNs are used for\n")
-        options.useKernels()
+    func story(_ results: inout Results) throws {
         try drawGraphs(to: figures)
         var curves: [LinePlot.Series] = []
 
@@ -98,9 +46,6 @@ struct Chapter09: ParsableCommand {
                             yLabel: "score (%)", series: curves)
         say("\nFigure: " + (try plot.write(to: figures, name: "chapter09-models")).relativePath)
         printTable(results)
-        results.seconds = (clock.now - start).seconds
-        say(String(format: "\nTotal time: %.1f s", results.seconds))
-        if let json = options.json { try writeResults(results, to: json) }
     }
 
     /*: ## The computation graphs

@@ -31,7 +31,8 @@ public struct ChapterOptions: ParsableArguments {
     /// `--data-dir`.
     public var kernelChoice: Kernels.Choice { kernels ?? (dataDir == nil ? .exact : .fast) }
 
-    /// Sets the kernels for the whole run and prints which (call it once, after the title).
+    /// Sets the kernels for the whole run and prints which (the runner, `Chapter.run()`, calls
+    /// it once, after the title).
     public func useKernels() {
         Kernels.choice = kernelChoice
         say(Kernels.summary + "\n")

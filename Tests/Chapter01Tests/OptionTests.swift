@@ -1,13 +1,12 @@
-import ArgumentParser
+import ChapterKit
 import XCTest
 @testable import Chapter01
 
-/// Options out of range are refused by name before any work (ArgumentParser's
-/// `validate()`), never trapped on; the defaults pass.
 final class Chapter01OptionTests: XCTestCase {
-    func testOptionsOutOfRangeAreRefusedByName() throws {
-        XCTAssertNoThrow(try Chapter01.parseAsRoot([]))
-        let cases: [([String], String)] = [
+    /// Options out of range are refused by name before any work (ArgumentParser's
+    /// `validate()`), never trapped on; the defaults pass.
+    func testOptionsOutOfRangeAreRefusedByName() {
+        XCTAssertEqual(Chapter01.optionRefusalProblems([
             (["--epochs", "0"], "--epochs must be at least 1"),
             (["--hidden=-5"], "--hidden must be at least 1"),
             (["--learning-rate", "nan"], "--learning-rate must be a positive number"),
@@ -15,12 +14,6 @@ final class Chapter01OptionTests: XCTestCase {
             (["--word-dropout=-0.1"], "--word-dropout is a probability"),
             (["--minimum-count", "0"], "--minimum-count must be at least 1"),
             (["--hidden", "2000000000"], "would need"),
-        ]
-        for (arguments, fragment) in cases {
-            XCTAssertThrowsError(try Chapter01.parseAsRoot(arguments), "\(arguments)") { error in
-                let message = Chapter01.message(for: error)
-                XCTAssertTrue(message.contains(fragment), "\(arguments): \(message)")
-            }
-        }
+        ]), [])
     }
 }

@@ -1,13 +1,12 @@
-import ArgumentParser
+import ChapterKit
 import XCTest
 @testable import Chapter02
 
-/// Options out of range are refused by name before any work (ArgumentParser's
-/// `validate()`), never trapped on; the defaults pass.
 final class Chapter02OptionTests: XCTestCase {
-    func testOptionsOutOfRangeAreRefusedByName() throws {
-        XCTAssertNoThrow(try Chapter02.parseAsRoot([]))
-        let cases: [([String], String)] = [
+    /// Options out of range are refused by name before any work (ArgumentParser's
+    /// `validate()`), never trapped on; the defaults pass.
+    func testOptionsOutOfRangeAreRefusedByName() {
+        XCTAssertEqual(Chapter02.optionRefusalProblems([
             (["--epochs", "0"], "--epochs must be at least 1"),
             (["--layers", "0"], "--layers must be at least 1"),
             (["--batch-size", "0"], "--batch-size must be at least 1"),
@@ -15,12 +14,6 @@ final class Chapter02OptionTests: XCTestCase {
             (["--embedding", "0"], "--embedding must be at least 1"),
             (["--learning-rate", "0"], "--learning-rate must be a positive number"),
             (["--hidden", "100000", "--layers", "3"], "would need"),
-        ]
-        for (arguments, fragment) in cases {
-            XCTAssertThrowsError(try Chapter02.parseAsRoot(arguments), "\(arguments)") { error in
-                let message = Chapter02.message(for: error)
-                XCTAssertTrue(message.contains(fragment), "\(arguments): \(message)")
-            }
-        }
+        ]), [])
     }
 }

@@ -1,13 +1,12 @@
-import ArgumentParser
+import ChapterKit
 import XCTest
 @testable import Chapter04
 
-/// Options out of range are refused by name before any work (ArgumentParser's
-/// `validate()`), never trapped on; the defaults pass.
 final class Chapter04OptionTests: XCTestCase {
-    func testOptionsOutOfRangeAreRefusedByName() throws {
-        XCTAssertNoThrow(try Chapter04.parseAsRoot([]))
-        let cases: [([String], String)] = [
+    /// Options out of range are refused by name before any work (ArgumentParser's
+    /// `validate()`), never trapped on; the defaults pass.
+    func testOptionsOutOfRangeAreRefusedByName() {
+        XCTAssertEqual(Chapter04.optionRefusalProblems([
             (["--epochs=-1"], "--epochs must be at least 1"),
             (["--batch-size", "0"], "--batch-size must be at least 1"),
             (["--train-percent", "0"], "--train-percent must be in 1…100"),
@@ -16,12 +15,6 @@ final class Chapter04OptionTests: XCTestCase {
             (["--blas-threads", "0"], "--blas-threads must be at least 1"),
             (["--hidden-size", "1000000"], "would need"),
             (["--batch-size", "1000000000"], "One batch of the window language model would need"),
-        ]
-        for (arguments, fragment) in cases {
-            XCTAssertThrowsError(try Chapter04.parseAsRoot(arguments), "\(arguments)") { error in
-                let message = Chapter04.message(for: error)
-                XCTAssertTrue(message.contains(fragment), "\(arguments): \(message)")
-            }
-        }
+        ]), [])
     }
 }

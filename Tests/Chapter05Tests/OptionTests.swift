@@ -1,13 +1,12 @@
-import ArgumentParser
+import ChapterKit
 import XCTest
 @testable import Chapter05
 
-/// Options out of range are refused by name before any work (ArgumentParser's
-/// `validate()`), never trapped on; the defaults pass.
 final class Chapter05OptionTests: XCTestCase {
-    func testOptionsOutOfRangeAreRefusedByName() throws {
-        XCTAssertNoThrow(try Chapter05.parseAsRoot([]))
-        let cases: [([String], String)] = [
+    /// Options out of range are refused by name before any work (ArgumentParser's
+    /// `validate()`), never trapped on; the defaults pass.
+    func testOptionsOutOfRangeAreRefusedByName() {
+        XCTAssertEqual(Chapter05.optionRefusalProblems([
             (["--temperature", "0"], "--temperature must be a positive number"),
             (["--batch-size", "0"], "--batch-size must be at least 1"),
             (["--bptt", "0"], "--bptt must be at least 1"),
@@ -23,12 +22,6 @@ final class Chapter05OptionTests: XCTestCase {
             (["--json", "/nonexistent/folder/results.json"], "the folder /nonexistent/folder does not exist"),
             (["--json", "/tmp"], "is a folder; give a file name"),
             (["--figures", "/proc/version/figures"], "is a file, not a folder"),
-        ]
-        for (arguments, fragment) in cases {
-            XCTAssertThrowsError(try Chapter05.parseAsRoot(arguments), "\(arguments)") { error in
-                let message = Chapter05.message(for: error)
-                XCTAssertTrue(message.contains(fragment), "\(arguments): \(message)")
-            }
-        }
+        ]), [])
     }
 }

@@ -1,13 +1,12 @@
-import ArgumentParser
+import ChapterKit
 import XCTest
 @testable import Chapter07
 
-/// Options out of range are refused by name before any work (ArgumentParser's
-/// `validate()`), never trapped on; the defaults pass.
 final class Chapter07OptionTests: XCTestCase {
-    func testOptionsOutOfRangeAreRefusedByName() throws {
-        XCTAssertNoThrow(try Chapter07.parseAsRoot([]))
-        let cases: [([String], String)] = [
+    /// Options out of range are refused by name before any work (ArgumentParser's
+    /// `validate()`), never trapped on; the defaults pass.
+    func testOptionsOutOfRangeAreRefusedByName() {
+        XCTAssertEqual(Chapter07.optionRefusalProblems([
             (["--layers", "0"], "--layers must be at least 1"),
             (["--lags", "5,x,20"], "--lags wants comma-separated positive whole numbers"),
             (["--lags", "0"], "--lags wants comma-separated positive whole numbers"),
@@ -16,12 +15,6 @@ final class Chapter07OptionTests: XCTestCase {
             (["--lag-forget-bias", "nan"], "--lag-forget-bias must be a finite number"),
             (["--epochs", "0"], "--epochs must be at least 1"),
             (["--hidden", "100000"], "would need"),
-        ]
-        for (arguments, fragment) in cases {
-            XCTAssertThrowsError(try Chapter07.parseAsRoot(arguments), "\(arguments)") { error in
-                let message = Chapter07.message(for: error)
-                XCTAssertTrue(message.contains(fragment), "\(arguments): \(message)")
-            }
-        }
+        ]), [])
     }
 }
