@@ -7,7 +7,7 @@ import NeuralKit
 import RecurrentLM
 import TextData
 
-// Reading order: Experiments.swift, CommandLine.swift
+// Reading order: Experiments.swift, BillionWords.swift, CommandLine.swift
 
 /*: # Chapter 7 · Long Short-Term Memory
 
