@@ -32,17 +32,16 @@ final class Chapter07Tests: XCTestCase {
     /// The slides' claim, computed here: with the forget gate at exactly 1 and the input
     /// gate at exactly 0, c(t) = 1 · c(t−1) + 0 · c̃(t), so the cell keeps c(0) bit for bit
     /// through 1,000 steps of random input (and the random recurrent weights of the o and
-    /// c̃ blocks), on the readable step, the fused step and the fused whole-window op.
+    /// c̃ blocks), on the readable step, the fused step and the whole-window kernel.
     /// The f and i rows of W and U are zeroed and their biases set to ±1000, where σ is
     /// exactly 1 and 0 in Double. Controls: with f = σ(6) < 1, or i = σ(−6) > 0, the same
     /// run does not keep the cell.
     func testTheChapterKeepsTheCell() {
         let (d, n, batch, steps) = (3, 4, 2, 1000)
         for (forgetBias, inputBias, keeps) in [(1000.0, -1000.0, true), (6.0, -1000.0, false), (1000.0, -6.0, false)] {
-            for fused in [false, true] {
+            for run in [WindowRun.stepByStep, .wholeWindow] {
                 var g = SeededGenerator(seed: 11)
-                var cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
-                cell.fused = fused
+                let cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
                 var w = cell.recurrentWeight.value, u = cell.inputWeight.value, b = cell.bias.value
                 for row in 0..<(2 * n) {  // rows 0..<n: f; n..<2n: i (the stored order f, i, o, c̃)
                     for k in 0..<n { w.scalars[row * n + k] = 0 }
@@ -58,21 +57,23 @@ final class Chapter07Tests: XCTestCase {
                 for t in 0..<steps {
                     let tape = Tape<Double>()
                     let x = Tensor<Double>(shape: [batch, d], scalars: Array(xs.scalars[(t * batch * d)..<((t + 1) * batch * d)]))
-                    let next = cell(tape.input(x, name: "x"), state: [tape.input(h, name: "h"), tape.input(c, name: "c")])
-                    (h, c) = (next[0].value, next[1].value)
+                    let state = LSTMState(hidden: tape.input(h, name: "h"), cell: tape.input(c, name: "c"))
+                    let next = run == .stepByStep ? cell(tape.input(x, name: "x"), state: state)
+                        : LSTMWindowKernel(cell).fusedStep(projected: cell.projectInputs(tape.input(x, name: "x")), state: state)
+                    (h, c) = (next.hidden.value, next.cell.value)
                 }
                 XCTAssertTrue(h.scalars.allSatisfy(\.isFinite))
-                // the whole window at once (the fused sequence op when fused)
+                // the whole window at once (the LSTMWindowKernel op for .wholeWindow)
                 let tape = Tape<Double>()
-                let final = cell.sequence(projected: cell.projectInputs(tape.input(xs, name: "x")), steps: steps,
-                                          state: [tape.input(h0, name: "h"), tape.input(c0, name: "c")]).state
-                let label = "fused \(fused), f bias \(forgetBias), i bias \(inputBias)"
+                let final = cell.window(projected: cell.projectInputs(tape.input(xs, name: "x")), steps: steps,
+                                        state: LSTMState(hidden: tape.input(h0, name: "h"), cell: tape.input(c0, name: "c")), run: run).state
+                let label = "\(run), f bias \(forgetBias), i bias \(inputBias)"
                 if keeps {
                     XCTAssertEqual(c.scalars, c0.scalars, "step by step, " + label)
-                    XCTAssertEqual(final[1].value.scalars, c0.scalars, "whole window, " + label)
+                    XCTAssertEqual(final.cell.value.scalars, c0.scalars, "whole window, " + label)
                 } else {
                     XCTAssertNotEqual(c.scalars, c0.scalars, "step by step, " + label)
-                    XCTAssertNotEqual(final[1].value.scalars, c0.scalars, "whole window, " + label)
+                    XCTAssertNotEqual(final.cell.value.scalars, c0.scalars, "whole window, " + label)
                 }
             }
         }
