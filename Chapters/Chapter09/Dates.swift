@@ -123,7 +123,7 @@ struct EncoderDecoder<Scalar: TensorScalar>: Layer {
         let steps = sources[0].count
         precondition(sources.allSatisfy { $0.count == steps }, "EncoderDecoder: a batch needs sources of one length")
         let x = sourceEmbedding((0..<steps).flatMap { t in sources.map { $0[t] } }, on: tape, label: "E_src[x]")
-        return encoder.unroll(x, steps: steps)[steps - 1]
+        return encoder.unroll(x, steps: steps)[steps - 1]  // the readable `step` at every t
     }
 
     /// Mean cross-entropy of the targets (each ending in </s>) with teacher forcing.

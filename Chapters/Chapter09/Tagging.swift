@@ -101,6 +101,7 @@ struct RecurrentTagger<Scalar: TensorScalar>: Layer {
             prefixes(timeMajor(\.prefixes), on: tape, label: "E_pre[p]"), suffixes(timeMajor(\.suffixes), on: tape, label: "E_suf[s]"),
         ])
         if training { x = NeuralKit.dropout(x, rate: dropout, using: &generator) }
+        // `unroll` runs the cell's readable `step` at every t (no whole-window kernel here).
         let right = forward.unroll(x, steps: steps).map(\.hidden)
         var states = right
         if let backward {

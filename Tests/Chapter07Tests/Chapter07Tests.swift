@@ -12,11 +12,14 @@ final class Chapter07Tests: XCTestCase {
         var generator = SeededGenerator(seed: 3)
         let cells = [LSTMCell<Double>(inputSize: 3, hiddenSize: 4, name: "lstm1", using: &generator),
                      LSTMCell<Double>(inputSize: 4, hiddenSize: 4, name: "lstm2", using: &generator)]
-        let model = RecurrentLanguageModel(vocabularySize: 6, embeddingSize: 3, layers: cells, name: "lm", using: &generator)
+        var model = RecurrentLanguageModel(vocabularySize: 6, embeddingSize: 3, layers: cells, name: "lm", using: &generator)
         let state = cells.map { _ in [Tensor<Double>.uniform([2, 4], bound: 0.5, using: &generator),
                                       Tensor<Double>.uniform([2, 4], bound: 0.5, using: &generator)] }
         let inputs = [[1, 2], [3, 3], [0, 5], [4, 1]], targets = [[3, 3], [0, 5], [4, 1], [2, 2]]
-        for unrolling in [RecurrentLanguageModel<LSTMCell<Double>>.Unrolling.batched, .stepByStep] {
+        let runs: [(RecurrentLanguageModel<LSTMCell<Double>>.Unrolling, WindowRun)] = [(.batched, .wholeWindow), (.batched, .stepByStep),
+                                                                                        (.stepByStep, .wholeWindow)]
+        for (unrolling, recurrence) in runs {
+            model.recurrence = recurrence
             // Through two gated layers and four steps the loss carries more roundoff, so a
             // step of 1e-5 is dominated by it (the error grows as the step shrinks:
             // 1e-4 → 1.3e-6, 1e-6 → 1e-4); 1e-4 balances it against truncation. A wrong
@@ -25,8 +28,40 @@ final class Chapter07Tests: XCTestCase {
                 model.loss(inputs, targets: targets, from: state, on: tape, unrolling: unrolling).loss
             }
             XCTAssertEqual(result.errors.count, 3 + 3 * 2)
-            XCTAssertLessThan(result.maxRelativeError, 1e-5, "\(unrolling): \(result.errors)")
+            XCTAssertLessThan(result.maxRelativeError, 1e-5, "\(unrolling), \(recurrence): \(result.errors)")
         }
+    }
+
+    /// The model's two ways of running a layer's window, ``WindowRun/wholeWindow`` (the
+    /// LSTM's and the GRU's whole-window kernels, what the chapters train with) and
+    /// ``WindowRun/stepByStep`` (the readable `step` T times), give the same loss, final
+    /// states and gradients, bit for bit, for a two-layer model in Float with dropout.
+    func testTheModelsWholeWindowKernelEqualsItsReadableSteps() {
+        func run<Cell: RecurrentCell>(_ makeCell: (Int, Int, String, inout SeededGenerator) -> Cell) -> [[[UInt32]]] where Cell.Scalar == Float {
+            var generator = SeededGenerator(seed: 5)
+            let cells = [makeCell(4, 6, "layer1", &generator), makeCell(6, 6, "layer2", &generator)]
+            var model = RecurrentLanguageModel(vocabularySize: 9, embeddingSize: 4, layers: cells, name: "lm", using: &generator)
+            let start = cells.map { cell in cell.zeroState(batchSize: 3).map { Tensor<Float>.uniform($0.shape, bound: 0.5, using: &generator) } }
+            let inputs = [[1, 2, 0], [3, 8, 4], [0, 6, 6], [5, 1, 7], [2, 2, 2]]
+            let targets = [[3, 8, 4], [0, 6, 6], [5, 1, 7], [2, 2, 2], [7, 0, 1]]
+            var results: [[[UInt32]]] = []
+            for recurrence in [WindowRun.wholeWindow, .stepByStep] {
+                model.recurrence = recurrence
+                var masks = SeededGenerator(seed: 9)
+                let tape = Tape<Float>()
+                let (loss, state) = model.loss(inputs, targets: targets, from: start, on: tape, dropout: 0.3, using: &masks)
+                tape.backward(from: loss)
+                results.append([[loss.value.scalar.bitPattern]] + state.flatMap { $0.map { $0.value.scalars.map(\.bitPattern) } }
+                               + model.parameters.map { $0.gradient.scalars.map(\.bitPattern) })
+                XCTAssertTrue(model.parameters.allSatisfy { $0.gradient.scalars.contains { $0 != 0 } }, "\(Cell.self): a zero gradient")
+                model.parameters.zeroGradients()
+            }
+            XCTAssertEqual(results[0], results[1], "\(Cell.self): the whole-window kernel against the readable steps")
+            return results
+        }
+        let lstm = run { LSTMCell<Float>(inputSize: $0, hiddenSize: $1, name: $2, using: &$3) }
+        let gru = run { GRUCell<Float>(inputSize: $0, hiddenSize: $1, name: $2, using: &$3) }
+        XCTAssertNotEqual(lstm[0][0], gru[0][0])  // two different models, not one run twice
     }
 
     /// The slides' claim, computed here: with the forget gate at exactly 1 and the input
