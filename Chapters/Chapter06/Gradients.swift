@@ -64,7 +64,7 @@ struct SmallRNN {
         var h = tape.input(.zeros([1, cell.hiddenSize]), name: "h(0)")
         var states: [Variable<Double>] = []
         for (t, e) in inputs.enumerated() {
-            h = cell(tape.input(e, name: "e(\(t + 1))"), state: [h])[0]
+            h = cell(tape.input(e, name: "e(\(t + 1))"), state: HiddenState(hidden: h)).hidden
             states.append(h)
         }
         return (states, softmaxCrossEntropy(logits: readout(h), labels: [target]))

@@ -52,13 +52,13 @@ extension Chapter07 {
     /// One step of a small LSTM cell, drawn from its tape.
     func drawCell(to figures: URL) throws {
         var generator = SeededGenerator(seed: options.seed)
-        var cell = LSTMCell<Double>(inputSize: 2, hiddenSize: 3, name: "lstm", using: &generator)
-        cell.fused = false  // the readable form, gate by gate
+        let cell = LSTMCell<Double>(inputSize: 2, hiddenSize: 3, name: "lstm", using: &generator)  // its step: gate by gate
         let tape = Tape<Double>()
         let next = cell(tape.input(.uniform([1, 2], bound: 1, using: &generator), name: "x(t)"),
-                        state: [tape.input(.zeros([1, 3]), name: "h(t−1)"), tape.input(.zeros([1, 3]), name: "c(t−1)")])
+                        state: LSTMState(hidden: tape.input(.zeros([1, 3]), name: "h(t−1)"),
+                                         cell: tape.input(.zeros([1, 3]), name: "c(t−1)")))
         // one output node that depends on both h(t) and c(t), so the figure shows both
-        let both = concatenate(columns: [next[0], next[1]])
+        let both = concatenate(columns: [next.hidden, next.cell])
         let graph = ComputationGraph(tape: tape, output: both,
                                      title: "LSTM cell, one step: c(t) = f ⊙ c(t−1) + i ⊙ c̃,  h(t) = o ⊙ tanh(c(t))  (output: [h(t) c(t)])")
         let urls = try GraphvizRenderer.render(graph, to: figures, name: "chapter07-lstm-cell")
@@ -88,8 +88,8 @@ extension Chapter07 {
         for _ in 0..<1000 {
             let tape = Tape<Double>()
             let next = cell(tape.input(.uniform([1, d], bound: 5, using: &generator), name: "x"),
-                            state: [tape.input(h, name: "h"), tape.input(c, name: "c")])
-            (h, c) = (next[0].value, next[1].value)
+                            state: LSTMState(hidden: tape.input(h, name: "h"), cell: tape.input(c, name: "c")))
+            (h, c) = (next.hidden.value, next.cell.value)
         }
         say("\n## Forget gate 1, input gate 0: the cell after 1,000 steps of random input")
         say("  c(0)    = " + c0.scalars.map { String(format: "%+.17f", $0) }.joined(separator: " "))

@@ -3,7 +3,7 @@
  1. **Memory.** With f = 1 and i = 0, c⁽ᵗ⁾ = c⁽ᵗ⁻¹⁾ exactly. Which gate values make the
     LSTM behave like the plain RNN of Chapter 5, as closely as it can?
  2. **(Coding) The LSTM cell.** Write the readable gate-by-gate path of `LSTMCell.step`
-    (in `Sources/NeuralKit/Recurrent.swift`, `fused = false`). `Chapter07Tests.testTheChapterKeepsTheCell`
+    (in `Sources/NeuralKit/Recurrent.swift`). `Chapter07Tests.testTheChapterKeepsTheCell`
     checks the exact-memory claim; `testGradientCheckOfTheUnrolledLSTMLanguageModel` the gradients.
  3. **Forget bias.** Repeat the lag experiment with `--lag-forget-bias 0` and `5`. Which
     lags does the LSTM learn in each case, and why does the initial bias matter?

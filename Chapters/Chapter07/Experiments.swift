@@ -63,8 +63,9 @@ extension Chapter07 {
      backpropagation through time, SGD, clipping, the rate halved after every epoch from
      the fifth on).
 
-     For speed, each layer runs the whole 20-step window as one op (`lstmSequence` in
-     `Sources/NeuralKit/FusedOps.swift`) instead of five ops per step. It does the same
+     For speed, each layer runs the whole 20-step window as one op (`LSTMWindowKernel` in
+     `Sources/NeuralKit/WindowKernels.swift`, which the model picks with its default
+     `recurrence: .wholeWindow`) instead of a dozen ops per step. It does the same
      arithmetic as `LSTMCell.step`, step for step: a test checks every h(t) and every
      gradient bit for bit. Both cores stay busy: the two halves of the batch run their
      steps side by side, and the output layer's weight gradient (the largest product of

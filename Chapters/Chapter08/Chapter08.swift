@@ -15,13 +15,14 @@ import TextData
 
  $$
  \begin{aligned}
- z^{(t)} &= \sigma\big(W_z x^{(t)} + U_z h^{(t-1)} + b_z\big) && \text{update gate} \\
- r^{(t)} &= \sigma\big(W_r x^{(t)} + U_r h^{(t-1)} + b_r\big) && \text{reset gate} \\
- \hat{h}^{(t)} &= \tanh\big(W_h x^{(t)} + U_h (r^{(t)} \odot h^{(t-1)}) + b_h\big) && \text{candidate} \\
+ z^{(t)} &= \sigma\big(W_z h^{(t-1)} + U_z x^{(t)} + b_z\big) && \text{update gate} \\
+ r^{(t)} &= \sigma\big(W_r h^{(t-1)} + U_r x^{(t)} + b_r\big) && \text{reset gate} \\
+ \hat{h}^{(t)} &= \tanh\big(W_h (r^{(t)} \odot h^{(t-1)}) + U_h x^{(t)} + b_h\big) && \text{candidate} \\
  h^{(t)} &= (1 - z^{(t)}) \odot h^{(t-1)} + z^{(t)} \odot \hat{h}^{(t)}
  \end{aligned}
  $$
 
+ The names are Chapter 7's: W multiplies the previous state h⁽ᵗ⁻¹⁾, U the input x⁽ᵗ⁾.
  With z⁽ᵗ⁾ = 0 the state is copied forward unchanged, the GRU's version of the LSTM's
  forget gate at 1. This chapter draws the cell and then measures the slides' comparison
  table instead of quoting it: gates, state, parameters, time per training step, and
@@ -42,9 +43,9 @@ extension Chapter08 {
         let cell = GRUCell<Double>(inputSize: 2, hiddenSize: 3, name: "gru", using: &generator)
         let tape = Tape<Double>()
         let h = cell(tape.input(.uniform([1, 2], bound: 1, using: &generator), name: "x(t)"),
-                     state: [tape.input(.zeros([1, 3]), name: "h(t−1)")])[0]
+                     state: HiddenState(hidden: tape.input(.zeros([1, 3]), name: "h(t−1)"))).hidden
         let graph = ComputationGraph(tape: tape, output: h,
-                                     title: "GRU cell, one step: h(t) = (1 − z) ⊙ h(t−1) + z ⊙ ĥ,  ĥ = tanh(W_h x + U_h (r ⊙ h(t−1)) + b_h)")
+                                     title: "GRU cell, one step: h(t) = (1 − z) ⊙ h(t−1) + z ⊙ ĥ,  ĥ = tanh(W_h (r ⊙ h(t−1)) + U_h x + b_h)")
         let urls = try GraphvizRenderer.render(graph, to: figures, name: "chapter08-gru-cell")
         say("Figure: " + urls.map(\.relativePath).joined(separator: ", "))
     }
@@ -54,17 +55,17 @@ extension Chapter08 {
         var generator = SeededGenerator(seed: options.seed)
         let (d, n) = (3, 4)
         let cell = GRUCell<Double>(inputSize: d, hiddenSize: n, name: "gru", updateBias: -1000, using: &generator)
-        var w = cell.inputWeight.value, u = cell.gateWeight.value
-        for row in 0..<n {  // the update gate's rows: W_z and U_z
-            for k in 0..<d { w.scalars[row * d + k] = 0 }
-            for k in 0..<n { u.scalars[row * n + k] = 0 }
+        var u = cell.inputWeight.value, w = cell.gateWeight.value
+        for row in 0..<n {  // the update gate's rows: U_z (of U) and W_z (of W_zr)
+            for k in 0..<d { u.scalars[row * d + k] = 0 }
+            for k in 0..<n { w.scalars[row * n + k] = 0 }
         }
-        (cell.inputWeight.value, cell.gateWeight.value) = (w, u)
+        (cell.inputWeight.value, cell.gateWeight.value) = (u, w)
         let h0 = Tensor<Double>.uniform([1, n], bound: 1, using: &generator)
         var h = h0
         for _ in 0..<1000 {
             let tape = Tape<Double>()
-            h = cell(tape.input(.uniform([1, d], bound: 5, using: &generator), name: "x"), state: [tape.input(h, name: "h")])[0].value
+            h = cell(tape.input(.uniform([1, d], bound: 5, using: &generator), name: "x"), state: HiddenState(hidden: tape.input(h, name: "h"))).hidden.value
         }
         return h.scalars == h0.scalars
     }

@@ -14,8 +14,9 @@ extension Chapter08 {
      The same language model around each cell (embeddings d = H, one layer, softmax over
      the vocabulary), trained with the same budget (Adam 0.001, clipping at 0.25, batch
      20 × 20 steps, the same seed and epochs); the time per training step is measured in
-     that training. Both gated cells run a whole window as one op (`lstmSequence`,
-     `gruSequence`: the cell's arithmetic step for step, with less bookkeeping), so their
+     that training. Both gated cells run a whole window as one op (the model's default
+     `recurrence: .wholeWindow`, which picks `LSTMWindowKernel` or `GRUWindowKernel`: the
+     cell's arithmetic step for step, with less bookkeeping), so their
      times compare the cells, not two ways of running them; the plain RNN's three ops per
      step run as they are. Then the memory task of Chapter 7 at a few lags, same budget for all
      three (the LSTM's forget bias and the GRU's update bias set so both start out

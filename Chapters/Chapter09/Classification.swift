@@ -50,7 +50,7 @@ struct LSTMSentenceClassifier<Scalar: TensorScalar>: Layer {
         precondition(sentences.allSatisfy { $0.count == steps }, "LSTMSentenceClassifier: a batch needs sentences of one length")
         var x = embedding((0..<steps).flatMap { t in sentences.map { $0[t] } }, on: tape, label: "E[w]")
         if training { x = NeuralKit.dropout(x, rate: dropout, using: &generator) }
-        let states = cell.unroll(x, steps: steps).map { $0[0] }
+        let states = cell.unroll(x, steps: steps).map(\.hidden)  // the readable `step` at every t
         var s: Variable<Scalar>
         switch pooling {
         case .last: s = states[steps - 1]

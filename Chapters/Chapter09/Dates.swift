@@ -119,11 +119,11 @@ struct EncoderDecoder<Scalar: TensorScalar>: Layer {
     }
 
     /// The encoder's final (h, c) for a batch of sources of one length.
-    func encode(_ sources: [[Int]], on tape: Tape<Scalar>) -> [Variable<Scalar>] {
+    func encode(_ sources: [[Int]], on tape: Tape<Scalar>) -> LSTMState<Scalar> {
         let steps = sources[0].count
         precondition(sources.allSatisfy { $0.count == steps }, "EncoderDecoder: a batch needs sources of one length")
         let x = sourceEmbedding((0..<steps).flatMap { t in sources.map { $0[t] } }, on: tape, label: "E_src[x]")
-        return encoder.unroll(x, steps: steps)[steps - 1]
+        return encoder.unroll(x, steps: steps)[steps - 1]  // the readable `step` at every t
     }
 
     /// Mean cross-entropy of the targets (each ending in </s>) with teacher forcing.
@@ -131,7 +131,7 @@ struct EncoderDecoder<Scalar: TensorScalar>: Layer {
         let length = targets[0].count
         let inputs = targets.map { [startID] + $0.dropLast() }
         let y = targetEmbedding((0..<length).flatMap { u in inputs.map { $0[u] } }, on: tape, label: "E_tgt[y]")
-        let states = decoder.unroll(y, steps: length, from: encode(sources, on: tape)).map { $0[0] }
+        let states = decoder.unroll(y, steps: length, from: encode(sources, on: tape)).map(\.hidden)
         let logits = output(length == 1 ? states[0] : concatenate(rows: states))
         return softmaxCrossEntropy(logits: logits, labels: (0..<length).flatMap { u in targets.map { $0[u] } })
     }
@@ -146,7 +146,7 @@ struct EncoderDecoder<Scalar: TensorScalar>: Layer {
         var finished = [Bool](repeating: false, count: sources.count)
         for _ in 0..<maxLength where !finished.allSatisfy({ $0 }) {
             state = decoder(targetEmbedding(previous, on: tape), state: state)
-            let logits = output(state[0]).value
+            let logits = output(state.hidden).value
             for b in sources.indices {
                 let row = logits.row(b)
                 previous[b] = row.indices.max { row[$0] < row[$1] }!

@@ -101,10 +101,11 @@ struct RecurrentTagger<Scalar: TensorScalar>: Layer {
             prefixes(timeMajor(\.prefixes), on: tape, label: "E_pre[p]"), suffixes(timeMajor(\.suffixes), on: tape, label: "E_suf[s]"),
         ])
         if training { x = NeuralKit.dropout(x, rate: dropout, using: &generator) }
-        let right = forward.unroll(x, steps: steps).map { $0[0] }
+        // `unroll` runs the cell's readable `step` at every t (no whole-window kernel here).
+        let right = forward.unroll(x, steps: steps).map(\.hidden)
         var states = right
         if let backward {
-            let left = backward.unroll(x, steps: steps, reversed: true).map { $0[0] }
+            let left = backward.unroll(x, steps: steps, reversed: true).map(\.hidden)
             states = zip(right, left).map { concatenate(columns: [$0, $1]) }
         }
         var h = steps == 1 ? states[0] : concatenate(rows: states)

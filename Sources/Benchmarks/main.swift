@@ -59,12 +59,14 @@ if mode == "gru-lstm" {
             var optimizer = RecurrentOptimizer<Float>(.adam, learningRate: 0.001)
             let report: EpochReport
             if name == "lstm" {
-                let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d,
+                var model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d,
                                                    layers: [LSTMCell<Float>(inputSize: d, hiddenSize: h, name: "lstm", using: &g)], name: "lm", using: &g)
+                model.recurrence = .wholeWindow  // LSTMWindowKernel, as Chapter 8 trains
                 report = try model.trainEpoch(on: stream, settings: chapter8, optimizer: &optimizer, epoch: 1, label: "")
             } else {
-                let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d,
+                var model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d,
                                                    layers: [GRUCell<Float>(inputSize: d, hiddenSize: h, name: "gru", using: &g)], name: "lm", using: &g)
+                model.recurrence = .wholeWindow  // GRUWindowKernel, as Chapter 8 trains
                 report = try model.trainEpoch(on: stream, settings: chapter8, optimizer: &optimizer, epoch: 1, label: "")
             }
             if round > 0 { stepSeconds[name]!.append(report.seconds / Double(max(report.windows, 1))) }  // round 0 warms up
@@ -99,11 +101,13 @@ for round in 0...rounds {
         if mode == "rnn-lm" {
             let cell = RNNCell<Float>(inputSize: d, hiddenSize: h, name: "rnn", using: &g)
             let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d, layers: [cell], name: "rnn", using: &g)
+            // (An RNNCell has no whole-window kernel: its window runs `step` by step either way.)
             report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: 1, label: "")
         } else {
             let cells = [LSTMCell<Float>(inputSize: d, hiddenSize: h, name: "lstm1", using: &g),
                          LSTMCell<Float>(inputSize: h, hiddenSize: h, name: "lstm2", using: &g)]
-            let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d, layers: cells, name: "lm", using: &g)
+            var model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d, layers: cells, name: "lm", using: &g)
+            model.recurrence = .wholeWindow  // LSTMWindowKernel, as Chapter 7 trains
             report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: 1, label: "")
         }
         if round > 0 { rates[c].append(report.wordsPerSecond) }  // round 0 warms up

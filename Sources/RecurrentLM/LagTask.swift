@@ -36,6 +36,10 @@ public struct SequenceClassifier<Cell: RecurrentCell>: Layer {
     public let embedding: Embedding<Scalar>
     public let cell: Cell
     public let output: Linear<Scalar>
+    /// How the cell runs over the sequence: ``WindowRun/wholeWindow`` (the default: an
+    /// LSTM's or GRU's whole-window kernel) or ``WindowRun/stepByStep`` (its readable
+    /// `step`, once per time step). The same numbers either way.
+    public var recurrence: WindowRun = .wholeWindow
 
     public init(vocabularySize: Int, embeddingSize: Int, cell: Cell, classes: Int, name: String,
                 using generator: inout SeededGenerator) {
@@ -50,11 +54,9 @@ public struct SequenceClassifier<Cell: RecurrentCell>: Layer {
     public func logits(_ inputs: [[Int]], on tape: Tape<Scalar>) -> Variable<Scalar> {
         let batch = inputs[0].count
         let projected = cell.projectInputs(embedding(inputs.flatMap { $0 }, on: tape))
-        var state = cell.zeroState(batchSize: batch).map { tape.input($0, name: "h(0)") }
-        for t in inputs.indices {
-            state = cell.step(projected: slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: state)
-        }
-        return output(state[0])
+        let final = cell.window(projected: projected, steps: inputs.count, state: cell.state(cell.zeroState(batchSize: batch), on: tape),
+                                run: recurrence).state
+        return output(final.hidden)
     }
 }
 

@@ -14,6 +14,12 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
     public let embedding: Embedding<Scalar>
     public let layers: [Cell]
     public let output: Linear<Scalar>
+    /// How each layer's recurrence runs over a window in the batched unrolling:
+    /// ``WindowRun/wholeWindow`` (the default: an LSTM's or GRU's whole-window kernel,
+    /// ``LSTMWindowKernel`` or ``GRUWindowKernel``, one op per layer; a plain RNN steps) or
+    /// ``WindowRun/stepByStep`` (the cell's readable `step` T times). The same numbers
+    /// either way, bit for bit; the kernel is faster.
+    public var recurrence: WindowRun = .wholeWindow
 
     /// How a window of steps is unrolled on the tape. Both compute the same numbers
     /// (a test checks values and gradients); they differ in how many ops they record.
@@ -22,7 +28,7 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
         /// then J = the mean of the J(t). For figures and as the reference.
         case stepByStep
         /// Every step's embeddings and input products at once (one product per layer),
-        /// the recurrence step by step, then every step's output layer and loss as one
+        /// the recurrence as ``RecurrentLanguageModel/recurrence`` says, then every step's output layer and loss as one
         /// fused op (``linearSoftmaxCrossEntropy(_:weight:bias:labels:)``). For training.
         case batched
     }
@@ -76,10 +82,10 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
         var below = dropout(embedding(inputs.flatMap { $0 }, on: tape), rate: rate, using: &generator)
         var finalState: [[Variable<Scalar>]] = []
         for (l, cell) in layers.enumerated() {
-            let initial = state[l].enumerated().map { tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)") }
-            let (outputs, current) = cell.sequence(projected: cell.projectInputs(below), steps: steps, state: initial)
+            let (outputs, current) = cell.window(projected: cell.projectInputs(below), steps: steps,
+                                                 state: cell.state(state[l], on: tape), run: recurrence)
             below = dropout(outputs, rate: rate, using: &generator)
-            finalState.append(current)
+            finalState.append(current.tensors)
         }
         return (below, finalState)
     }
@@ -110,18 +116,18 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
             return (loss, finalState)
         case .stepByStep:
             precondition(targets.allSatisfy { $0.allSatisfy { $0 >= 0 } }, "stepByStep unrolling takes no padding")
-            var current = zip(layers, state).map { _, s in s.enumerated().map { tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)") } }
+            var current = zip(layers, state).map { cell, s in cell.state(s, on: tape) }
             var total: Variable<Scalar>? = nil
             for t in inputs.indices {
                 var x = embedding(inputs[t], on: tape, label: "e(\(t + 1))")
                 for (l, cell) in layers.enumerated() {
                     current[l] = cell(x, state: current[l])
-                    x = current[l][0]
+                    x = current[l].hidden
                 }
                 let stepLoss = softmaxCrossEntropy(logits: output(x), labels: targets[t])
                 total = total.map { $0 + stepLoss } ?? stepLoss
             }
-            return (total! * (1 / Scalar(inputs.count)), current)
+            return (total! * (1 / Scalar(inputs.count)), current.map(\.tensors))
         }
     }
 

@@ -28,7 +28,7 @@ final class Chapter08Tests: XCTestCase {
                                                     "a.U": [v, h], "a.b2": [v]])
             XCTAssertEqual(shapes(lstm.parameters), ["b.E": [v, d], "lstm.W": [4 * h, h], "lstm.U": [4 * h, d], "lstm.b": [4 * h],
                                                      "b.U": [v, h], "b.b2": [v]])
-            XCTAssertEqual(shapes(gru.parameters), ["c.E": [v, d], "gru.W": [3 * h, d], "gru.U_zr": [2 * h, h], "gru.U_h": [h, h],
+            XCTAssertEqual(shapes(gru.parameters), ["c.E": [v, d], "gru.U": [3 * h, d], "gru.W_zr": [2 * h, h], "gru.W_h": [h, h],
                                                     "gru.b": [3 * h], "c.U": [v, h], "c.b2": [v]])
             // the slides' matrices, one by one
             let outside = [v * d, v * h, v].reduce(0, +)  // E, U, b2
@@ -47,34 +47,33 @@ final class Chapter08Tests: XCTestCase {
 
     /// The slides' claim, computed here: with the update gate at exactly 0 (the chapter's
     /// convention h(t) = (1 − z) ⊙ h(t−1) + z ⊙ ĥ(t)), h(t) = h(t−1), so the GRU keeps h(0)
-    /// bit for bit through 1,000 steps of random input, on the readable step and the fused
-    /// whole-window op. W_z's and U_z's rows are zeroed and b_z = −1000, where σ is exactly 0
+    /// bit for bit through 1,000 steps of random input, on the readable step and the
+    /// whole-window kernel. U_z's and W_z's rows are zeroed and b_z = −1000, where σ is exactly 0
     /// in Double. Control: with z = σ(−6) > 0 the same run does not copy.
     func testZeroUpdateGateCopiesTheState() {
         let (d, n, batch, steps) = (3, 4, 2, 1000)
         for (updateBias, copies) in [(-1000.0, true), (-6.0, false)] {
-            for fused in [false, true] {
+            for run in [WindowRun.stepByStep, .wholeWindow] {
                 var g = SeededGenerator(seed: 4)
-                var cell = GRUCell<Double>(inputSize: d, hiddenSize: n, name: "gru", updateBias: updateBias, using: &g)
-                cell.fused = fused
-                var w = cell.inputWeight.value, u = cell.gateWeight.value
-                for row in 0..<n {  // the update gate's rows: W_z (of W = [W_z; W_r; W_h]) and U_z (of U_zr)
-                    for k in 0..<d { w.scalars[row * d + k] = 0 }
-                    for k in 0..<n { u.scalars[row * n + k] = 0 }
+                let cell = GRUCell<Double>(inputSize: d, hiddenSize: n, name: "gru", updateBias: updateBias, using: &g)
+                var u = cell.inputWeight.value, w = cell.gateWeight.value
+                for row in 0..<n {  // the update gate's rows: U_z (of U = [U_z; U_r; U_h]) and W_z (of W_zr)
+                    for k in 0..<d { u.scalars[row * d + k] = 0 }
+                    for k in 0..<n { w.scalars[row * n + k] = 0 }
                 }
-                (cell.inputWeight.value, cell.gateWeight.value) = (w, u)
+                (cell.inputWeight.value, cell.gateWeight.value) = (u, w)
                 let h0 = Tensor<Double>.uniform([batch, n], bound: 1, using: &g)
                 let xs = Tensor<Double>.uniform([steps * batch, d], bound: 5, using: &g)
                 var h = h0
                 for t in 0..<steps {
                     let tape = Tape<Double>()
                     let x = Tensor<Double>(shape: [batch, d], scalars: Array(xs.scalars[(t * batch * d)..<((t + 1) * batch * d)]))
-                    h = cell(tape.input(x, name: "x"), state: [tape.input(h, name: "h")])[0].value
+                    h = cell(tape.input(x, name: "x"), state: HiddenState(hidden: tape.input(h, name: "h"))).hidden.value
                 }
                 let tape = Tape<Double>()
-                let final = cell.sequence(projected: cell.projectInputs(tape.input(xs, name: "x")), steps: steps,
-                                          state: [tape.input(h0, name: "h")]).state[0].value
-                let label = "fused \(fused), z bias \(updateBias)"
+                let final = cell.window(projected: cell.projectInputs(tape.input(xs, name: "x")), steps: steps,
+                                        state: HiddenState(hidden: tape.input(h0, name: "h")), run: run).state.hidden.value
+                let label = "\(run), z bias \(updateBias)"
                 if copies {
                     XCTAssertEqual(h.scalars, h0.scalars, "step by step, " + label)
                     XCTAssertEqual(final.scalars, h0.scalars, "whole window, " + label)

@@ -61,8 +61,8 @@ final class Chapter09Tests: XCTestCase {
         let backward = cell.unroll(tape.input(x, name: "x"), steps: 4, reversed: true)
         let forward = cell.unroll(tape.input(Tensor(shape: [8, 2], scalars: reversedRows), name: "x reversed"), steps: 4)
         for t in 0..<4 {
-            XCTAssertEqual(backward[t][0].value.scalars, forward[3 - t][0].value.scalars)
-            XCTAssertEqual(backward[t][1].value.scalars, forward[3 - t][1].value.scalars)
+            XCTAssertEqual(backward[t].hidden.value.scalars, forward[3 - t].hidden.value.scalars)
+            XCTAssertEqual(backward[t].cell.value.scalars, forward[3 - t].cell.value.scalars)
         }
     }
 

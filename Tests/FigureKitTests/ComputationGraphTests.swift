@@ -95,7 +95,7 @@ final class ComputationGraphTests: XCTestCase {
             let cell = RNNCell<Double>(inputSize: 3, hiddenSize: 4, name: "rnn", using: &g)
             let tape = Tape<Double>()
             let states = cell.unroll(tape.input(.uniform([steps * 2, 3], bound: 1, using: &g), name: "x"), steps: steps)
-            let graph = ComputationGraph(tape: tape, output: sum(states.last![0]), title: "rnn")
+            let graph = ComputationGraph(tape: tape, output: sum(states.last!.hidden), title: "rnn")
             let parsed = ParsedDOT(try GraphvizRenderer.dot(graph))
             let label = "T = \(steps)"
             XCTAssertEqual(parsed.names(filled: "lightblue").sorted(), ["rnn.W_e", "rnn.W_h", "rnn.b1"], label)

@@ -94,8 +94,8 @@ final class RecurrentTests: XCTestCase {
             let cell = RNNCell<Double>(inputSize: 3, hiddenSize: 4, activation: activation, name: "rnn", using: &g)
             let x = parameter("x", [2, 3]), h0 = parameter("h0", [2, 4])
             assertGradients(cell.parameters + [x, h0]) { t in
-                let h1 = cell(t.parameter(x), state: [t.parameter(h0)])[0]
-                let h2 = cell(t.parameter(x), state: [h1])[0]
+                let h1 = cell(t.parameter(x), state: HiddenState(hidden: t.parameter(h0)))
+                let h2 = cell(t.parameter(x), state: h1).hidden
                 return sum(h2 * h2)
             }
         }
@@ -108,7 +108,7 @@ final class RecurrentTests: XCTestCase {
         let cell = RNNCell<Double>(inputSize: 2, hiddenSize: 3, activation: .sigmoid, name: "rnn", using: &g)
         let x = [0.5, -1.0], h0 = [0.2, 0.0, -0.3]
         let t = Tape<Double>()
-        let h = cell(t.input(Tensor(rows: [x]), name: "x"), state: [t.input(Tensor(rows: [h0]), name: "h0")])[0].value
+        let h = cell(t.input(Tensor(rows: [x]), name: "x"), state: HiddenState(hidden: t.input(Tensor(rows: [h0]), name: "h0"))).hidden.value
         for i in 0..<3 {
             var a = cell.bias.value.scalars[i]
             for j in 0..<3 { a += cell.recurrentWeight.value[i, j] * h0[j] }
@@ -127,15 +127,15 @@ final class GatedCellTests: XCTestCase {
         for (name, error) in result.errors { XCTAssertLessThan(error, 1e-6, "relative error of \(name)", line: line) }
     }
 
-    /// The labels the fused recurrent ops record (a whole window's ", T steps" cut off),
-    /// taken from the ops themselves.
+    /// The labels the fused recurrent ops record (the LSTM's one-step fused ops and the
+    /// window kernels; a whole window's ", T steps" cut off), taken from the ops themselves.
     static var fusedOpLabels: Set<String> {
         let t = Tape<Double>()
         let z = t.input(.zeros([1, 4]), name: "z"), c = t.input(.zeros([1, 1]), name: "c")
         _ = lstmHiddenState(z, cell: lstmCellState(z, previous: c))
-        _ = lstmSequence(z, recurrentWeight: t.input(.zeros([4, 1]), name: "W"), h0: c, c0: c, steps: 1)
-        _ = gruSequence(t.input(.zeros([1, 3]), name: "P"), gateWeight: t.input(.zeros([2, 1]), name: "U_zr"),
-                        candidateWeight: t.input(.zeros([1, 1]), name: "U_h"), h0: c, steps: 1)
+        _ = lstmWindow(z, recurrentWeight: t.input(.zeros([4, 1]), name: "W"), h0: c, c0: c, steps: 1)
+        _ = gruWindow(t.input(.zeros([1, 3]), name: "P"), gateWeight: t.input(.zeros([2, 1]), name: "W_zr"),
+                      candidateWeight: t.input(.zeros([1, 1]), name: "W_h"), h0: c, steps: 1)
         return Set(t.nodes.filter { $0.kind == .operation }.map { opName($0.label) })
     }
 
@@ -156,12 +156,13 @@ final class GatedCellTests: XCTestCase {
         assertGradients([x]) { t in sum(oneMinus(t.parameter(x)) * t.parameter(x)) }
     }
 
-    /// The readable step (the exercise) first, then the fused one.
+    /// The readable step (the exercise), which calls none of the fused ops, then the
+    /// fused one (``LSTMWindowKernel/fusedStep(projected:state:)``).
     func testLSTMCellGradientsThroughTwoSteps() {
         for fused in [false, true] {
         var g = SeededGenerator(seed: 2)
-        var cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 4, name: "lstm", using: &g)
-        cell.fused = fused
+        let cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 4, name: "lstm", using: &g)
+        let step = Self.step(cell, fused: fused)
         cell.bias.value = .uniform([16], bound: 0.5, using: &g)
         let x = Parameter<Double>("x", .uniform([2, 3], bound: 1, using: &g))
         let h0 = Parameter<Double>("h0", .uniform([2, 4], bound: 1, using: &g))
@@ -169,19 +170,20 @@ final class GatedCellTests: XCTestCase {
         var tapes: [Tape<Double>] = []
         assertGradients(cell.parameters + [x, h0, c0]) { t in
             tapes.append(t)
-            let s1 = cell(t.parameter(x), state: [t.parameter(h0), t.parameter(c0)])
-            let s2 = cell(t.parameter(x), state: s1)
-            return sum(s2[0] * s2[0]) + sum(s2[1])
+            let s1 = step(t.parameter(x), LSTMState(hidden: t.parameter(h0), cell: t.parameter(c0)))
+            let s2 = step(t.parameter(x), s1)
+            return sum(s2.hidden * s2.hidden) + sum(s2.cell)
         }
         if !fused { assertNoFusedOps(tapes[0]) }
         }
     }
 
-    /// The fused element-wise half of the LSTM step equals the readable one bit for bit:
-    /// same h, c and the same gradients for every parameter and input.
+    /// The LSTM step with its element-wise half as two fused ops
+    /// (``LSTMWindowKernel/fusedStep(projected:state:)``) equals the readable `step` bit for
+    /// bit: same h, c and the same gradients for every parameter and input.
     func testFusedLSTMStepEqualsTheReadableOne() {
         var g = SeededGenerator(seed: 12)
-        var cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 5, name: "lstm", using: &g)
+        let cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 5, name: "lstm", using: &g)
         cell.bias.value = .uniform([20], bound: 1, using: &g)
         let x = Parameter<Double>("x", .uniform([4, 3], bound: 1, using: &g))
         let h0 = Parameter<Double>("h0", .uniform([4, 5], bound: 1, using: &g))
@@ -189,14 +191,14 @@ final class GatedCellTests: XCTestCase {
         let all = cell.parameters + [x, h0, c0]
         var outputs: [[Double]] = [], gradients: [[[Double]]] = []
         for fused in [true, false] {
-            cell.fused = fused
+            let step = Self.step(cell, fused: fused)
             let t = Tape<Double>()
-            let s1 = cell(t.parameter(x), state: [t.parameter(h0), t.parameter(c0)])
-            let s2 = cell(t.parameter(x), state: s1)
+            let s1 = step(t.parameter(x), LSTMState(hidden: t.parameter(h0), cell: t.parameter(c0)))
+            let s2 = step(t.parameter(x), s1)
             var r = SeededGenerator(seed: 1)
-            let loss = sum(s2[0] * t.input(.uniform([4, 5], bound: 1, using: &r), name: "r")) + sum(s2[1] * s2[1])
+            let loss = sum(s2.hidden * t.input(.uniform([4, 5], bound: 1, using: &r), name: "r")) + sum(s2.cell * s2.cell)
             t.backward(from: loss)
-            outputs.append(s2[0].value.scalars + s2[1].value.scalars)
+            outputs.append(s2.hidden.value.scalars + s2.cell.value.scalars)
             gradients.append(all.map(\.gradient.scalars))
             all.zeroGradients()
         }
@@ -206,7 +208,7 @@ final class GatedCellTests: XCTestCase {
         }
     }
 
-    /// Gradient check of a cell's whole window as one op (`sequence`): every parameter,
+    /// Gradient check of a cell's whole-window kernel (``WindowRun/wholeWindow``): every parameter,
     /// the inputs and the initial state, through every h(t) and the final state. A batch
     /// of 3 hands the recurrent weights' gradients over as one product (as `matmul` does
     /// for a few rows), a batch of 65 gets them per step.
@@ -218,33 +220,36 @@ final class GatedCellTests: XCTestCase {
             let steps = 3
             let cell = makeCell(hidden, &g)
             let x = Parameter<Double>("x", .uniform([steps * batch, cell.inputSize], bound: 1.5, using: &g))
-            let state = (0..<cell.stateCount).map { Parameter<Double>("state\($0)", .uniform([batch, hidden], bound: 1, using: &g)) }
+            let state = Cell.State.tensorNames.map { Parameter<Double>("\($0)(0)", .uniform([batch, hidden], bound: 1, using: &g)) }
             var r = SeededGenerator(seed: 5)
             let weights = Tensor<Double>.uniform([steps * batch, hidden], bound: 1, using: &r)
             assertGradients(cell.parameters + [x] + state, line: line) { t in
-                let (outputs, final) = cell.sequence(projected: cell.projectInputs(t.parameter(x)), steps: steps,
-                                                     state: state.map { t.parameter($0) })
-                return sum(outputs * t.input(weights, name: "r")) + sum(outputs * outputs) + sum(final.last! * final.last!)
+                let (outputs, final) = cell.window(projected: cell.projectInputs(t.parameter(x)), steps: steps,
+                                                   state: Cell.State(tensors: state.map { t.parameter($0) }), run: .wholeWindow)
+                let last = final.tensors.last!
+                return sum(outputs * t.input(weights, name: "r")) + sum(outputs * outputs) + sum(last * last)
             }
         }
     }
 
-    /// A cell's whole window as one op does the step-by-step arithmetic exactly: in Float,
-    /// every h(t), the final state and every gradient are bit for bit those of `step` run
-    /// T times, for a loss on all h(t) and on the final state's last tensor: the fused
-    /// step's and the readable step's (`fused` false: the equations gate by gate, the
-    /// oracle). The second size is large enough for the forward pass to run as two halves
+    /// A cell's whole-window kernel does the step-by-step arithmetic exactly: in Float,
+    /// every h(t), the final state and every gradient are bit for bit those of the readable
+    /// `step` run T times (the equations gate by gate, the oracle), and of `fusedStep` where
+    /// the cell has one (the LSTM), for a loss on all h(t) and on the final state's last
+    /// tensor. The second size is large enough for the forward pass to run as two halves
     /// of the batch on two threads; each size runs with `FusedKernels.threads` = 1 and 2,
     /// and the results (which cannot depend on the thread count) are the same bits both times.
-    func assertSequenceIsStepByStep<Cell: FusableCell>(
-        line: UInt = #line, _ makeCell: (Int, inout SeededGenerator) -> Cell
+    func assertSequenceIsStepByStep<Cell: RecurrentCell>(
+        line: UInt = #line, fusedStep: ((Cell) -> (Variable<Float>, Cell.State) -> Cell.State)? = nil,
+        _ makeCell: (Int, inout SeededGenerator) -> Cell
     ) where Cell.Scalar == Float {
         defer { FusedKernels.threads = 2 }
         for (steps, batch, hidden) in [(5, 4, 7), (3, 16, 40)] {
             var byThreads: [[[UInt32]]] = []
             for threads in [1, 2] {
                 FusedKernels.threads = threads
-                byThreads.append(sequenceAndStepByStep(steps: steps, batch: batch, hidden: hidden, line: line, makeCell))
+                byThreads.append(sequenceAndStepByStep(steps: steps, batch: batch, hidden: hidden, line: line,
+                                                       fusedStep: fusedStep, makeCell))
             }
             XCTAssertEqual(byThreads[0], byThreads[1], "1 thread and 2 threads, batch \(batch)", line: line)
         }
@@ -252,37 +257,38 @@ final class GatedCellTests: XCTestCase {
 
     /// The whole window and the step-by-step run compared (asserted equal bit for bit);
     /// returns the whole window's values and gradients as bit patterns.
-    func sequenceAndStepByStep<Cell: FusableCell>(
-        steps: Int, batch: Int, hidden: Int, line: UInt, _ makeCell: (Int, inout SeededGenerator) -> Cell
+    func sequenceAndStepByStep<Cell: RecurrentCell>(
+        steps: Int, batch: Int, hidden: Int, line: UInt, fusedStep: ((Cell) -> (Variable<Float>, Cell.State) -> Cell.State)?,
+        _ makeCell: (Int, inout SeededGenerator) -> Cell
     ) -> [[UInt32]] where Cell.Scalar == Float {
         do {
             var g = SeededGenerator(seed: 8)
             let cell = makeCell(hidden, &g)
             let x = Parameter<Float>("x", .uniform([steps * batch, cell.inputSize], bound: 1, using: &g))
-            let state = (0..<cell.stateCount).map { Parameter<Float>("state\($0)", .uniform([batch, hidden], bound: 1, using: &g)) }
+            let state = Cell.State.tensorNames.map { Parameter<Float>("\($0)(0)", .uniform([batch, hidden], bound: 1, using: &g)) }
             let all = cell.parameters + [x] + state
             var values: [[Float]] = [], gradients: [[[Float]]] = []
-            var readable = cell
-            readable.fused = false
-            for run in ["whole window", "fused step", "readable step"] {
+            let runs = ["whole window", "readable step"] + (fusedStep == nil ? [] : ["fused step"])
+            for run in runs {
                 let t = Tape<Float>()
                 let projected = cell.projectInputs(t.parameter(x))
-                let start = state.map { t.parameter($0) }
-                let (outputs, final) = run == "whole window" ? cell.sequence(projected: projected, steps: steps, state: start)
-                    : run == "fused step" ? cell.stepwise(projected: projected, steps: steps, state: start)
-                    : readable.stepwise(projected: projected, steps: steps, state: start)
+                let start = Cell.State(tensors: state.map { t.parameter($0) })
+                let (outputs, final) = run == "whole window" ? cell.window(projected: projected, steps: steps, state: start, run: .wholeWindow)
+                    : run == "readable step" ? cell.window(projected: projected, steps: steps, state: start, run: .stepByStep)
+                    : Self.stepwise(projected: projected, steps: steps, state: start, step: fusedStep!(cell))
                 var r = SeededGenerator(seed: 1)
+                let last = final.tensors.last!
                 let loss = sum(outputs * t.input(.uniform([steps * batch, hidden], bound: 1, using: &r), name: "r"))
-                    + sum(final.last! * final.last!)
+                    + sum(last * last)
                 t.backward(from: loss)
-                values.append(outputs.value.scalars + final.flatMap(\.value.scalars) + [loss.value.scalar])
+                values.append(outputs.value.scalars + final.tensors.flatMap(\.value.scalars) + [loss.value.scalar])
                 gradients.append(all.map(\.gradient.scalars))
                 all.zeroGradients()
             }
-            for (other, run) in [(1, "the fused step"), (2, "the readable step")] {
-                XCTAssertEqual(values[0], values[other], "batch \(batch), against \(run)", line: line)
+            for (other, run) in runs.enumerated().dropFirst() {
+                XCTAssertEqual(values[0], values[other], "batch \(batch), against the \(run)", line: line)
                 for (parameter, (a, b)) in zip(all, zip(gradients[0], gradients[other])) {
-                    XCTAssertEqual(a, b, "gradient of \(parameter.name), batch \(batch), against \(run)", line: line)
+                    XCTAssertEqual(a, b, "gradient of \(parameter.name), batch \(batch), against the \(run)", line: line)
                     XCTAssertTrue(a.contains { $0 != 0 }, "gradient of \(parameter.name) is all zero", line: line)
                 }
             }
@@ -299,7 +305,7 @@ final class GatedCellTests: XCTestCase {
     }
 
     func testLSTMSequenceIsTheStepByStepArithmetic() {
-        assertSequenceIsStepByStep { hidden, g in
+        assertSequenceIsStepByStep(fusedStep: { cell in { LSTMWindowKernel(cell).fusedStep(projected: $0, state: $1) } }) { hidden, g in
             let cell = LSTMCell<Float>(inputSize: 6, hiddenSize: hidden, name: "lstm", using: &g)
             cell.bias.value = .uniform([4 * hidden], bound: 1, using: &g)
             return cell
@@ -331,9 +337,9 @@ final class GatedCellTests: XCTestCase {
         var tapes: [Tape<Double>] = []
         assertGradients(cell.parameters + [x, h0]) { t in
             tapes.append(t)
-            let h1 = cell(t.parameter(x), state: [t.parameter(h0)])
+            let h1 = cell(t.parameter(x), state: HiddenState(hidden: t.parameter(h0)))
             let h2 = cell(t.parameter(x), state: h1)
-            return sum(h2[0] * h2[0])
+            return sum(h2.hidden * h2.hidden)
         }
         assertNoFusedOps(tapes[0])
     }
@@ -346,14 +352,13 @@ final class GatedCellTests: XCTestCase {
     func testLSTMStepMatchesTheEquations() {
         var g = SeededGenerator(seed: 4)
         let (d, n) = (2, 3)
-        var cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
+        let cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
         cell.bias.value = .uniform([4 * n], bound: 0.5, using: &g)
         let x = [0.3, -0.7], h0 = [0.1, -0.2, 0.5], c0 = [1.0, -0.5, 0.25]
         for fused in [false, true] {
-        cell.fused = fused
         let t = Tape<Double>()
-        let out = cell(t.input(Tensor(rows: [x]), name: "x"),
-                       state: [t.input(Tensor(rows: [h0]), name: "h"), t.input(Tensor(rows: [c0]), name: "c")])
+        let out = Self.step(cell, fused: fused)(t.input(Tensor(rows: [x]), name: "x"),
+                                                LSTMState(hidden: t.input(Tensor(rows: [h0]), name: "h"), cell: t.input(Tensor(rows: [c0]), name: "c")))
         if !fused { assertNoFusedOps(t) }
         func pre(_ gate: Int, _ j: Int) -> Double {  // W_gate h + U_gate x + b_gate, row j
             let row = gate * n + j
@@ -365,8 +370,8 @@ final class GatedCellTests: XCTestCase {
         for j in 0..<n {
             let f = Self.sigma(pre(0, j)), i = Self.sigma(pre(1, j)), o = Self.sigma(pre(2, j)), candidate = Foundation.tanh(pre(3, j))
             let c = f * c0[j] + i * candidate
-            XCTAssertEqual(out[1].value.scalars[j], c, accuracy: 1e-14, "fused: \(fused)")
-            XCTAssertEqual(out[0].value.scalars[j], o * Foundation.tanh(c), accuracy: 1e-14, "fused: \(fused)")
+            XCTAssertEqual(out.cell.value.scalars[j], c, accuracy: 1e-14, "fused: \(fused)")
+            XCTAssertEqual(out.hidden.value.scalars[j], o * Foundation.tanh(c), accuracy: 1e-14, "fused: \(fused)")
         }
         }
     }
@@ -381,23 +386,23 @@ final class GatedCellTests: XCTestCase {
         cell.bias.value = .uniform([3 * n], bound: 0.5, using: &g)
         let x = [0.3, -0.7], h0 = [0.1, -0.2, 0.5]
         let t = Tape<Double>()
-        let out = cell(t.input(Tensor(rows: [x]), name: "x"), state: [t.input(Tensor(rows: [h0]), name: "h")])[0]
+        let out = cell(t.input(Tensor(rows: [x]), name: "x"), state: HiddenState(hidden: t.input(Tensor(rows: [h0]), name: "h"))).hidden
         assertNoFusedOps(t)
-        func wx(_ gate: Int, _ j: Int) -> Double {
+        func ux(_ gate: Int, _ j: Int) -> Double {  // U_z, U_r, U_h row j, times x, plus b
             var a = cell.bias.value.scalars[gate * n + j]
             for k in 0..<d { a += cell.inputWeight.value[gate * n + j, k] * x[k] }
             return a
         }
-        func u(_ gate: Int, _ j: Int, _ v: [Double]) -> Double {  // U_z, U_r, U_h row j
+        func w(_ gate: Int, _ j: Int, _ v: [Double]) -> Double {  // W_z, W_r, W_h row j, times v
             let w = gate < 2 ? cell.gateWeight.value : cell.candidateWeight.value
             let row = gate < 2 ? gate * n + j : j
             return (0..<n).reduce(0) { $0 + w[row, $1] * v[$1] }
         }
-        let r = (0..<n).map { Self.sigma(wx(1, $0) + u(1, $0, h0)) }
+        let r = (0..<n).map { Self.sigma(w(1, $0, h0) + ux(1, $0)) }
         let reset = zip(r, h0).map { $0 * $1 }
         for j in 0..<n {
-            let z = Self.sigma(wx(0, j) + u(0, j, h0))
-            let candidate = Foundation.tanh(wx(2, j) + u(2, j, reset))
+            let z = Self.sigma(w(0, j, h0) + ux(0, j))
+            let candidate = Foundation.tanh(w(2, j, reset) + ux(2, j))
             XCTAssertEqual(out.value.scalars[j], (1 - z) * h0[j] + z * candidate, accuracy: 1e-14)
         }
     }
@@ -410,8 +415,8 @@ final class GatedCellTests: XCTestCase {
         for fused in [false, true] {
         var g = SeededGenerator(seed: 6)
         let (d, n) = (3, 5)
-        var cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
-        cell.fused = fused
+        let cell = LSTMCell<Double>(inputSize: d, hiddenSize: n, name: "lstm", using: &g)
+        let advance = Self.step(cell, fused: fused)
         // f and i gates: no weights, biases so large that σ is exactly 1 and exactly 0
         var w = cell.recurrentWeight.value, u = cell.inputWeight.value, b = cell.bias.value
         for row in 0..<(2 * n) {
@@ -424,9 +429,9 @@ final class GatedCellTests: XCTestCase {
         var h = Tensor<Double>.uniform([1, n], bound: 1, using: &g), c = c0
         for step in 0..<1000 {
             let t = Tape<Double>()
-            let next = cell(t.input(.uniform([1, d], bound: 5, using: &g), name: "x"),
-                            state: [t.input(h, name: "h"), t.input(c, name: "c")])
-            (h, c) = (next[0].value, next[1].value)
+            let next = advance(t.input(.uniform([1, d], bound: 5, using: &g), name: "x"),
+                               LSTMState(hidden: t.input(h, name: "h"), cell: t.input(c, name: "c")))
+            (h, c) = (next.hidden.value, next.cell.value)
             if step == 0 && !fused { assertNoFusedOps(t) }
         }
         XCTAssertEqual(c.scalars, c0.scalars, "fused: \(fused)")  // bit for bit
@@ -441,24 +446,39 @@ final class GatedCellTests: XCTestCase {
         var g = SeededGenerator(seed: 7)
         let (d, n) = (3, 5)
         let cell = GRUCell<Double>(inputSize: d, hiddenSize: n, name: "gru", updateBias: -1000, using: &g)
-        // the update gate's rows come first in W (n × d of them) and in U_zr (n × n)
+        // the update gate's rows come first in U (n × d of them) and in W_zr (n × n)
         cell.inputWeight.value.scalars.replaceSubrange(0..<(n * d), with: repeatElement(0, count: n * d))
         cell.gateWeight.value.scalars.replaceSubrange(0..<(n * n), with: repeatElement(0, count: n * n))
         let h0 = Tensor<Double>.uniform([1, n], bound: 1, using: &g)
         var h = h0
         for step in 0..<1000 {
             let t = Tape<Double>()
-            h = cell(t.input(.uniform([1, d], bound: 5, using: &g), name: "x"), state: [t.input(h, name: "h")])[0].value
+            h = cell(t.input(.uniform([1, d], bound: 5, using: &g), name: "x"), state: HiddenState(hidden: t.input(h, name: "h"))).hidden.value
             if step == 0 { assertNoFusedOps(t) }
         }
         XCTAssertEqual(h.scalars, h0.scalars)  // bit for bit
     }
 }
 
-/// The cells with a fused path; `fused = false` gives the readable one.
-protocol FusableCell: RecurrentCell {
-    var fused: Bool { get set }
-}
+extension GatedCellTests {
+    /// An LSTM step on an input x: the readable `step` (`fused` false), or the step with
+    /// its element-wise half as two fused ops (``LSTMWindowKernel/fusedStep(projected:state:)``).
+    static func step(_ cell: LSTMCell<Double>, fused: Bool) -> (Variable<Double>, LSTMState<Double>) -> LSTMState<Double> {
+        fused ? { x, state in LSTMWindowKernel(cell).fusedStep(projected: cell.projectInputs(x), state: state) }
+              : { x, state in cell(x, state: state) }
+    }
 
-extension LSTMCell: FusableCell {}
-extension GRUCell: FusableCell {}
+    /// A window one step at a time with `step` (as ``RecurrentCell/stepByStep(projected:steps:state:)``
+    /// does with the cell's own).
+    static func stepwise<State: RecurrentState>(
+        projected: Variable<State.Scalar>, steps: Int, state: State, step: (Variable<State.Scalar>, State) -> State
+    ) -> (outputs: Variable<State.Scalar>, state: State) {
+        let batch = projected.shape[0] / steps
+        var current = state, outputs: [Variable<State.Scalar>] = []
+        for t in 0..<steps {
+            current = step(slice(projected, rows: (t * batch)..<((t + 1) * batch)), current)
+            outputs.append(current.hidden)
+        }
+        return (steps == 1 ? outputs[0] : concatenate(rows: outputs), current)
+    }
+}
