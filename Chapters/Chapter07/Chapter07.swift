@@ -47,6 +47,7 @@ extension Chapter07 {
         results.maxLagRnn = lagResults.largest["rnn"] ?? 0
         results.maxLagLstm = lagResults.largest["lstm"] ?? 0
         try languageModel(splits, results: &results)
+        results.adaptiveSoftmax = try adaptiveSoftmaxComparison(splits, full: results)
     }
 
     /// One step of a small LSTM cell, drawn from its tape.
@@ -115,5 +116,7 @@ struct Results: Encodable {
     var epochTestPerplexity: [Double] = []
     var rnnValidPerplexity: Double?
     var rnnTestPerplexity: Double?
+    /// The billion-word section: the full and the adaptive softmax, and the cost table.
+    var adaptiveSoftmax: AdaptiveSoftmaxResults?
     var seconds = 0.0
 }

@@ -51,6 +51,13 @@ struct Chapter07: Chapter {
     @Option(help: "OpenBLAS threads (the output layer runs its own two threads).")
     var blasThreads = 1
 
+    @Option(help: """
+        Billion-word section: the adaptive softmax's cutoffs c₁ < c₂ < …, comma-separated, below |V| \
+        (default: 2000 on the Penn Treebank, Grave et al.'s setting; half the vocabulary on a smaller one), \
+        or 'none' to skip training the adaptive-softmax model.
+        """)
+    var adaptiveCutoffs: String?
+
     func validate() throws {
         try OptionCheck.positiveList(lags, "--lags", example: "5,10,20")
         try OptionCheck.atLeast(1, lagHidden, "--lag-hidden")
@@ -64,6 +71,12 @@ struct Chapter07: Chapter {
         try OptionCheck.nonNegative(clip, "--clip")
         try OptionCheck.atLeast(0, decayAfter, "--decay-after")
         try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
+        if let adaptiveCutoffs, adaptiveCutoffs != "none" {
+            let cutoffs = try OptionCheck.positiveList(adaptiveCutoffs, "--adaptive-cutoffs", example: "2000 or 2000,20000")
+            guard zip(cutoffs, cutoffs.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw ValidationError("--adaptive-cutoffs must increase (got \"\(adaptiveCutoffs)\")")
+            }
+        }
         try checkMemory(vocabularySize: 10_000)
     }
 

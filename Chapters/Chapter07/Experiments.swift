@@ -74,15 +74,8 @@ extension Chapter07 {
     */
     func languageModel(_ splits: LanguageModellingSplits, results: inout Results) throws {
         let v = splits.train.vocabulary.count
-        let epochs = self.epochs ?? (options.dataDir == nil ? 8 : 2)
-        var generator = SeededGenerator(seed: options.seed)
-        var cells: [LSTMCell<Float>] = []
-        for l in 0..<layers { cells.append(LSTMCell(inputSize: hidden, hiddenSize: hidden, name: "lstm\(l + 1)", using: &generator)) }
-        let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: hidden, layers: cells, name: "lm", using: &generator)
-        var settings = RecurrentTrainingSettings()
-        settings.method = .sgd
-        settings.learningRate = learningRate
-        settings.clip = clip
+        let model = lstmLanguageModel(vocabularySize: v)
+        let settings = languageModelSettings, epochs = languageModelEpochs
         let train = TokenStream(splits.train), valid = TokenStream(splits.valid), test = TokenStream(splits.test)
         say("\n## LSTM language model: \(layers) × \(hidden), \(epochs) epochs on \(splits.source)")
         splits.notes.forEach(say)
@@ -122,6 +115,28 @@ extension Chapter07 {
             say("| Zaremba et al. 2014, non-regularized LSTM, 2 × 200, PTB test | 114.5 |")
         }
         say(String(format: "Validation perplexity %.1f.", results.validPerplexity))
+    }
+
+    /// The chapter's LSTM language model for a vocabulary of `v` words (with an adaptive
+    /// softmax when `adaptiveSoftmaxCutoffs` is given), its weights drawn from `--seed`.
+    func lstmLanguageModel(vocabularySize v: Int, adaptiveSoftmaxCutoffs: [Int]? = nil) -> RecurrentLanguageModel<LSTMCell<Float>> {
+        var generator = SeededGenerator(seed: options.seed)
+        var cells: [LSTMCell<Float>] = []
+        for l in 0..<layers { cells.append(LSTMCell(inputSize: hidden, hiddenSize: hidden, name: "lstm\(l + 1)", using: &generator)) }
+        return RecurrentLanguageModel(vocabularySize: v, embeddingSize: hidden, layers: cells, name: "lm",
+                                      adaptiveSoftmaxCutoffs: adaptiveSoftmaxCutoffs, using: &generator)
+    }
+
+    /// The language model's epochs: `--epochs`, else 8 on the sample and 2 on the Penn Treebank.
+    var languageModelEpochs: Int { epochs ?? (options.dataDir == nil ? 8 : 2) }
+
+    /// SGD with the chapter's rate and clipping.
+    var languageModelSettings: RecurrentTrainingSettings {
+        var settings = RecurrentTrainingSettings()
+        settings.method = .sgd
+        settings.learningRate = learningRate
+        settings.clip = clip
+        return settings
     }
 
     /// What a reader outside the package needs besides the tensors to evaluate the

@@ -8,12 +8,39 @@ import TextData
 /// ```
 /// With a plain ``RNNCell`` this is the model of Chapter 5; with an LSTM or GRU cell,
 /// Chapters 7 and 8. Stacked layers feed each layer's h(t) to the next as its input.
-/// Parameters: `name.E` (|V| × d), the cells', `name.U` (|V| × H), `name.b2` (|V|).
+/// Parameters: `name.E` (|V| × d), the cells', `name.U` (|V| × H), `name.b2` (|V|); with
+/// an adaptive softmax (Chapter 7's billion-word section) the output layer's are
+/// `name.out.head.W` … instead of U and b₂.
 public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
     public typealias Scalar = Cell.Scalar
     public let embedding: Embedding<Scalar>
     public let layers: [Cell]
-    public let output: Linear<Scalar>
+    public let outputLayer: OutputLayer
+
+    /// What turns h(t) into a distribution over the next word.
+    public enum OutputLayer {
+        /// ŷ = softmax(U h + b₂): one score per vocabulary word, the slides' model.
+        case full(Linear<Scalar>)
+        /// The adaptive softmax (Grave et al. 2017): a head of frequent words and clusters
+        /// of rarer ones (``AdaptiveSoftmax``).
+        case adaptive(AdaptiveSoftmax<Scalar>)
+
+        public var parameters: [Parameter<Scalar>] {
+            switch self {
+            case .full(let layer): return layer.parameters
+            case .adaptive(let layer): return layer.parameters
+            }
+        }
+    }
+
+    /// U and b₂ of the full softmax. (A model built with an adaptive softmax has none:
+    /// asking is a programming error.)
+    public var output: Linear<Scalar> {
+        guard case .full(let layer) = outputLayer else {
+            preconditionFailure("RecurrentLanguageModel: this model's output layer is an adaptive softmax")
+        }
+        return layer
+    }
     /// How each layer's recurrence runs over a window in the batched unrolling:
     /// ``WindowRun/wholeWindow`` (the default: an LSTM's or GRU's whole-window kernel,
     /// ``LSTMWindowKernel`` or ``GRUWindowKernel``, one op per layer; a plain RNN steps) or
@@ -35,9 +62,11 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
 
     /// Builds the model around `layers` (the first takes inputs of the embedding size,
     /// each next one the previous one's hidden size). Embeddings uniform in ±0.1, U
-    /// uniform in ±1/√H, b₂ zero.
+    /// uniform in ±1/√H, b₂ zero. With `adaptiveSoftmaxCutoffs` (word ids are ordered by
+    /// training frequency, as ``Vocabulary`` numbers them), the output layer is an adaptive
+    /// softmax with those cutoffs instead.
     public init(vocabularySize: Int, embeddingSize: Int, layers: [Cell], name: String,
-                using generator: inout SeededGenerator) {
+                adaptiveSoftmaxCutoffs: [Int]? = nil, using generator: inout SeededGenerator) {
         precondition(!layers.isEmpty, "RecurrentLanguageModel: needs at least one layer")
         precondition(layers[0].inputSize == embeddingSize, "RecurrentLanguageModel: first layer takes \(layers[0].inputSize), embeddings are \(embeddingSize)")
         for (below, above) in zip(layers, layers.dropFirst()) {
@@ -47,13 +76,18 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
         self.layers = layers
         let hidden = layers.last!.hiddenSize
         let bound = 1 / Double(hidden).squareRoot()
-        output = Linear(weight: Parameter("\(name).U", .uniform([vocabularySize, hidden], bound: bound, using: &generator)),
-                        bias: Parameter("\(name).b2", .zeros([vocabularySize])))
+        if let cutoffs = adaptiveSoftmaxCutoffs {
+            outputLayer = .adaptive(AdaptiveSoftmax(inputSize: hidden, vocabularySize: vocabularySize, cutoffs: cutoffs,
+                                                    name: "\(name).out", using: &generator))
+        } else {
+            outputLayer = .full(Linear(weight: Parameter("\(name).U", .uniform([vocabularySize, hidden], bound: bound, using: &generator)),
+                                       bias: Parameter("\(name).b2", .zeros([vocabularySize]))))
+        }
     }
 
     public var vocabularySize: Int { embedding.vocabularySize }
     public var hiddenSize: Int { layers.last!.hiddenSize }
-    public var parameters: [Parameter<Scalar>] { embedding.parameters + layers.flatMap(\.parameters) + output.parameters }
+    public var parameters: [Parameter<Scalar>] { embedding.parameters + layers.flatMap(\.parameters) + outputLayer.parameters }
 
     /// The state every layer starts from: zeros.
     public func zeroState(batchSize: Int) -> [[Tensor<Scalar>]] {
@@ -111,9 +145,7 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
         switch unrolling {
         case .batched:
             let (outputs, finalState) = hiddenStates(inputs, from: state, on: tape, dropout: rate, using: &generator)
-            let loss = linearSoftmaxCrossEntropy(outputs, weight: tape.parameter(output.weight),
-                                                 bias: output.bias.map(tape.parameter), labels: targets.flatMap { $0 })
-            return (loss, finalState)
+            return (outputLoss(outputs, targets: targets.flatMap { $0 }), finalState)
         case .stepByStep:
             precondition(targets.allSatisfy { $0.allSatisfy { $0 >= 0 } }, "stepByStep unrolling takes no padding")
             var current = zip(layers, state).map { cell, s in cell.state(s, on: tape) }
@@ -124,17 +156,42 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
                     current[l] = cell(x, state: current[l])
                     x = current[l].hidden
                 }
-                let stepLoss = softmaxCrossEntropy(logits: output(x), labels: targets[t])
+                let stepLoss: Variable<Scalar>
+                switch outputLayer {
+                case .full(let output): stepLoss = softmaxCrossEntropy(logits: output(x), labels: targets[t])
+                case .adaptive(let output): stepLoss = output.loss(x, targets: targets[t])
+                }
                 total = total.map { $0 + stepLoss } ?? stepLoss
             }
             return (total! * (1 / Scalar(inputs.count)), current.map(\.tensors))
         }
     }
 
+    /// The output layer and the mean cross-entropy of every step's h(t) (N × H) against
+    /// `targets` (N, −1 for a padding row, which counts for nothing), as one fused op.
+    func outputLoss(_ h: Variable<Scalar>, targets: [Int]) -> Variable<Scalar> {
+        switch outputLayer {
+        case .full(let output):
+            let tape = h.tape
+            return linearSoftmaxCrossEntropy(h, weight: tape.parameter(output.weight),
+                                             bias: output.bias.map(tape.parameter), labels: targets)
+        case .adaptive(let output):
+            guard targets.contains(where: { $0 < 0 }) else { return output.fusedLoss(h, targets: targets) }
+            let rows = targets.indices.filter { targets[$0] >= 0 }
+            return output.fusedLoss(gather(h, rows: rows, label: "rows with a target"), targets: rows.map { targets[$0] })
+        }
+    }
+
     /// The distribution ŷ over the next word after each sequence of a batch, from the
-    /// top layer's h (B × H): softmax(U h + b₂).
+    /// top layer's h (B × H): softmax(U h + b₂), or the adaptive softmax's p(w | h).
     public func distribution(after h: Tensor<Scalar>) -> Tensor<Scalar> {
-        let tape = Tape<Scalar>()
-        return softmax(output(tape.input(h, name: "h"))).value
+        switch outputLayer {
+        case .full(let output):
+            let tape = Tape<Scalar>()
+            return softmax(output(tape.input(h, name: "h"))).value
+        case .adaptive(let output):
+            let logP = output.logProbabilities(h)
+            return Tensor(shape: logP.shape, scalars: logP.scalars.map { Scalar.exp($0) })
+        }
     }
 }

@@ -131,3 +131,28 @@ final class AdaptiveSoftmaxTests: XCTestCase {
         XCTAssertEqual(adaptiveSoftmaxCutoffs(vocabularySize: 1_500), [])
     }
 }
+
+extension AdaptiveSoftmaxTests {
+    /// At a language model's sizes, in Float: the fused loss and its gradient with respect
+    /// to h agree with the readable loss's.
+    func testFusedEqualsReadableAtLanguageModelSizes() {
+        var g = SeededGenerator(seed: 11)
+        let layer = AdaptiveSoftmax<Float>(inputSize: 200, vocabularySize: 79, cutoffs: [19], name: "out", using: &g)
+        let h = Tensor<Float>.uniform([400, 200], bound: 1, using: &g)
+        let targets = (0..<400).map { _ in g.nextInt(below: 79) }
+        var results: [(Float, [Float])] = []
+        for fused in [false, true] {
+            let tape = Tape<Float>()
+            let table = Parameter<Float>("h", h)
+            let x = tape.parameter(table)
+            let loss = fused ? layer.fusedLoss(x, targets: targets) : layer.loss(x, targets: targets)
+            tape.backward(from: loss)
+            results.append((loss.value.scalar, table.gradient.scalars))
+            layer.parameters.zeroGradients()
+        }
+        XCTAssertEqual(results[0].0, results[1].0, accuracy: 1e-5)
+        let largest = results[0].1.map(abs).max()!
+        XCTAssertGreaterThan(largest, 0)
+        for (a, b) in zip(results[0].1, results[1].1) { XCTAssertEqual(a, b, accuracy: 1e-4 * largest) }
+    }
+}
