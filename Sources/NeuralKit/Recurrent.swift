@@ -287,10 +287,13 @@ extension RecurrentCell {
             x.tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)")
         }
         var states = [[Variable<Scalar>]](repeating: [], count: steps)
+        x.tape.beginLoop()  // for the figures: one column per time step
         for t in reversed ? Array((0..<steps).reversed()) : Array(0..<steps) {
+            x.tape.timeStep = t + 1
             state = step(projected: steps == 1 ? projected : slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: state)
             states[t] = state
         }
+        x.tape.timeStep = nil
         return states
     }
 }

@@ -112,7 +112,9 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
             precondition(targets.allSatisfy { $0.allSatisfy { $0 >= 0 } }, "stepByStep unrolling takes no padding")
             var current = zip(layers, state).map { _, s in s.enumerated().map { tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)") } }
             var total: Variable<Scalar>? = nil
+            tape.beginLoop()  // for the figures: one column per time step
             for t in inputs.indices {
+                tape.timeStep = t + 1
                 var x = embedding(inputs[t], on: tape, label: "e(\(t + 1))")
                 for (l, cell) in layers.enumerated() {
                     current[l] = cell(x, state: current[l])
@@ -121,6 +123,7 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
                 let stepLoss = softmaxCrossEntropy(logits: output(x), labels: targets[t])
                 total = total.map { $0 + stepLoss } ?? stepLoss
             }
+            tape.timeStep = nil
             return (total! * (1 / Scalar(inputs.count)), current)
         }
     }
