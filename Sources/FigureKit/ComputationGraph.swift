@@ -13,7 +13,8 @@ import NeuralKit
 /// (`n5_t2` is parameter node 5 in column 2), so no edge crosses the whole picture. Nodes
 /// the tape did not stamp join a column when everything they depend on (or, for an input,
 /// everything that uses it) lies in that column; the rest (the inputs of every step
-/// projected at once, the loss over all steps) stay outside the columns.
+/// projected at once, below; the output and the layers over all steps, above) stay
+/// outside the columns.
 public struct ComputationGraph: Sendable, Equatable {
     public enum Role: String, Sendable { case input, parameter, operation, output }
 

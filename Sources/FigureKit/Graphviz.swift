@@ -152,7 +152,8 @@ public enum GraphvizRenderer {
             set(cluster, "style", "rounded,dashed")
             set(cluster, "color", "grey55")
             set(cluster, "fontsize", "13")
-            set(cluster, "labelloc", "b")  // with inputs at the bottom (rankdir BT), b is the top
+            // on top: with inputs at the bottom (rankdir BT) Graphviz turns b into the top
+            set(cluster, "labelloc", FigureStyle.current.rankdir == "BT" ? "b" : "t")
             clusters.append(cluster)
         }
         var created: [String: UnsafeMutablePointer<Agnode_t>] = [:]
@@ -179,8 +180,10 @@ public enum GraphvizRenderer {
             else { throw RenderError.graphviz(step: "adding edge \(edge.from) → \(edge.to)") }
             // h(t−1) → the first op of step t points down the page: dot lays it out as an
             // edge up from that op, drawn with its arrow reversed. An edge within one rank
-            // runs left to right for dot (its tail on the left), so one that points left is
-            // turned round the same way.
+            // (c(t−1) → c(t)) is handed over turned round the same way when it points
+            // right: with inputs at the bottom, dot puts such an edge's tail on the right,
+            // and the → and ← chains of a bidirectional network would pull the columns
+            // opposite ways.
             let reversed = edge.downward || (!edge.leftward && edge.level == edge.to)
             if reversed { swap(&tail, &head) }
             guard let e = agedge(g, tail, head, nil, 1) else {
