@@ -241,7 +241,8 @@ public enum GraphvizRenderer {
 }
 
 private func agopen(mutating name: String, _ descriptor: Agdesc_t) -> UnsafeMutablePointer<Agraph_t>? {
-    name.withCString { agopen(UnsafeMutablePointer(mutating: $0), descriptor, nil) }
+    // cgraphviz_ordered: subgraphs kept in the order they are created (see shim.h)
+    name.withCString { agopen(UnsafeMutablePointer(mutating: $0), descriptor, cgraphviz_ordered()) }
 }
 
 private extension GraphvizRenderer {
