@@ -218,6 +218,13 @@ final class ComputationGraphTests: XCTestCase {
             XCTAssertEqual(lefts.count, graph.columns.count, name)
             let ordered = lefts.keys.sorted().map { lefts[$0]! }
             XCTAssertEqual(ordered, ordered.sorted(), "\(name): columns' left edges \(ordered)")
+            // and the same bytes every time: the columns written in the order they were made
+            let titles = svg.matches(of: #/<title>cluster_step(\d+)</title>/#).map { Int($0.output.1)! }
+            XCTAssertEqual(titles, Array(1...graph.columns.count), name)
+            for _ in 0..<3 {
+                let again = try GraphvizRenderer.render(graph, to: directory, name: name + "-again")
+                XCTAssertEqual(try Data(contentsOf: again[0]), svg.data(using: .utf8), name)
+            }
         }
     }
 
