@@ -59,9 +59,6 @@ static inline void cgraphviz_arena_close(void *state) {
 static inline Agdisc_t *cgraphviz_ordered(void) {
     static Agmemdisc_t memory = {cgraphviz_arena_open, cgraphviz_arena_alloc, cgraphviz_arena_resize,
                                  cgraphviz_arena_free, cgraphviz_arena_close};
-    static Agdisc_t discipline;
-    discipline.mem = &memory;
-    discipline.id = &AgIdDisc;
-    discipline.io = &AgIoDisc;
+    static Agdisc_t discipline = {&memory, &AgIdDisc, &AgIoDisc};
     return &discipline;
 }
