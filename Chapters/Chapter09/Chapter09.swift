@@ -66,14 +66,16 @@ extension Chapter09 {
         let tape = Tape<Float>()
         let scores = tagger.logits([features.encode(sentence)], on: tape, using: &generator)
         let graph = ComputationGraph(tape: tape, output: softmax(scores),
-                                     title: "Bidirectional LSTM tagger over \"Paris is lovely\": →LSTM and ←LSTM, a softmax over tags at every word")
+                                     title: "Bidirectional LSTM tagger over \"Paris is lovely\": →LSTM and ←LSTM, a softmax over tags at every word",
+                                     loops: .stacked)
         say("Figure: " + (try GraphvizRenderer.render(graph, to: figures, name: "chapter09-bilstm-tagger")).map(\.relativePath).joined(separator: ", "))
 
         let model = EncoderDecoder<Float>(sourceVocabulary: 4, targetVocabulary: 4, embeddingSize: 2, hiddenSize: 2, using: &generator)
         let tape2 = Tape<Float>()
         let loss = model.loss(sources: [[1, 2, 3]], targets: [[2, 3, 1]], startID: 0, on: tape2)
         let graph2 = ComputationGraph(tape: tape2, output: loss,
-                                      title: "Encoder–decoder, 3 source tokens → 3 target tokens: the encoder's last (h, c) starts the decoder")
+                                      title: "Encoder–decoder, 3 source tokens → 3 target tokens: the encoder's last (h, c) starts the decoder",
+                                      loops: .oneAfterAnother(names: ["encoder", "decoder"]))
         say("Figure: " + (try GraphvizRenderer.render(graph2, to: figures, name: "chapter09-encoder-decoder")).map(\.relativePath).joined(separator: ", "))
     }
 

@@ -336,10 +336,13 @@ extension RecurrentCell {
         let projected = projectInputs(x)
         var state = initial ?? self.state(zeroState(batchSize: batch), on: x.tape)
         var states = [State?](repeating: nil, count: steps)
+        x.tape.beginLoop()  // for the figures: one column per time step
         for t in reversed ? Array((0..<steps).reversed()) : Array(0..<steps) {
+            x.tape.timeStep = t + 1
             state = step(projected: steps == 1 ? projected : slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: state)
             states[t] = state
         }
+        x.tape.timeStep = nil
         return states.map { $0! }
     }
 }

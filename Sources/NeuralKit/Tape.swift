@@ -19,12 +19,32 @@ public final class Tape<Scalar: TensorScalar> {
         public let value: Tensor<Scalar>
         public let parameter: Parameter<Scalar>?
         let backward: Backward?
+        /// The loop over time and the step the node was recorded in (``timeStep``);
+        /// nil outside any loop. The figures draw one column per step.
+        public fileprivate(set) var step: Step? = nil
+    }
+
+    /// Loop `loop` (the tape's first loop over time is 1), time step `time` (1, 2, …).
+    public struct Step: Hashable, Sendable {
+        public let loop: Int
+        public let time: Int
     }
 
     public private(set) var nodes: [Node] = []
     /// During a sweep, each node's gradient so far (nil: none reached it yet).
     var gradients: [Tensor<Scalar>?] = []
     private var parameterNodes: [ObjectIdentifier: Int] = [:]
+
+    /// The time step the ops now being recorded belong to, or nil outside a loop over
+    /// time. An unrolled network sets it at each step, so that its drawing can put each
+    /// step in its own column; it changes nothing that is computed.
+    public var timeStep: Int?
+    /// How many loops over time have begun on this tape (see ``beginLoop()``).
+    public private(set) var loops = 0
+
+    /// Starts a new loop over time: the steps stamped from now on belong to it (the
+    /// encoder's steps and the decoder's are two loops, drawn one after the other).
+    public func beginLoop() { loops += 1 }
 
     public init() {}
 
@@ -56,6 +76,8 @@ public final class Tape<Scalar: TensorScalar> {
     }
 
     private func append(_ node: Node) -> Variable<Scalar> {
+        var node = node
+        node.step = timeStep.map { Step(loop: loops, time: $0) }
         nodes.append(node)
         gradients.append(nil)
         return Variable(tape: self, id: nodes.count - 1)

@@ -150,7 +150,9 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
             precondition(targets.allSatisfy { $0.allSatisfy { $0 >= 0 } }, "stepByStep unrolling takes no padding")
             var current = zip(layers, state).map { cell, s in cell.state(s, on: tape) }
             var total: Variable<Scalar>? = nil
+            tape.beginLoop()  // for the figures: one column per time step
             for t in inputs.indices {
+                tape.timeStep = t + 1
                 var x = embedding(inputs[t], on: tape, label: "e(\(t + 1))")
                 for (l, cell) in layers.enumerated() {
                     current[l] = cell(x, state: current[l])
@@ -163,6 +165,7 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
                 }
                 total = total.map { $0 + stepLoss } ?? stepLoss
             }
+            tape.timeStep = nil
             return (total! * (1 / Scalar(inputs.count)), current.map(\.tensors))
         }
     }

@@ -84,12 +84,14 @@ final class ComputationGraphTests: XCTestCase {
         XCTAssertEqual(parsed.inDegree(of: "sum"), 1)
     }
 
-    /// An RNN unrolled over T steps, drawn from its tape: one node per parameter (the
-    /// same weights at every step), W_h used once per step (T edges out of it), W_e and
-    /// b1 once (every step's input projected in one product), T tanh nodes; counted by
-    /// hand: 5 nodes for the projection (x, W_e, matmul, b1, add), h(0), W_h, 4 per step
-    /// (slice, matmul, add, tanh) and J; edges 4 + 6 per step + 1.
-    func testDOTOfAnUnrolledRNNShowsTheSharedWeights() throws {
+    /// An RNN unrolled over T steps, drawn from its tape the way the slides draw it: one
+    /// column (cluster) per step, W_h drawn once in each column that uses it, W_e and b1
+    /// once outside the columns (every step's input projected in one product). Counted by
+    /// hand: 5 nodes for the projection (x, W_e, matmul, b1, add), h(0), and per step a
+    /// W_h stub and 3 ops (matmul, add, tanh) plus a slice of the projection when T > 1,
+    /// and J; edges 4 + 5 per step (W_h, h(t−1) and the slice or projection into the
+    /// step's matmul and add, add → tanh, …) + the slices' + 1.
+    func testDOTOfAnUnrolledRNNHasOneColumnPerStep() throws {
         for steps in [1, 3, 5] {
             var g = SeededGenerator(seed: 1)
             let cell = RNNCell<Double>(inputSize: 3, hiddenSize: 4, name: "rnn", using: &g)
@@ -98,15 +100,144 @@ final class ComputationGraphTests: XCTestCase {
             let graph = ComputationGraph(tape: tape, output: sum(states.last!.hidden), title: "rnn")
             let parsed = ParsedDOT(try GraphvizRenderer.dot(graph))
             let label = "T = \(steps)"
-            XCTAssertEqual(parsed.names(filled: "lightblue").sorted(), ["rnn.W_e", "rnn.W_h", "rnn.b1"], label)
+            XCTAssertEqual(graph.columns, (1...steps).map { "t = \($0)" }, label)
+            XCTAssertEqual(parsed.clusters.count, steps, label)
+            XCTAssertEqual(parsed.names(filled: "lightblue").sorted(),
+                           ["rnn.W_e"] + Array(repeating: "rnn.W_h", count: steps) + ["rnn.b1"], label)
             XCTAssertEqual(parsed.outDegree(of: "rnn.W_h"), steps, label)
             XCTAssertEqual(parsed.outDegree(of: "rnn.W_e"), 1, label)
             XCTAssertEqual(parsed.outDegree(of: "rnn.b1"), 1, label)
             XCTAssertEqual(parsed.nodes.values.filter { $0 == "tanh" }.count, steps, label)
             let sliceNodes = steps > 1 ? steps : 0  // one step uses the projection whole
-            XCTAssertEqual(parsed.nodes.count, 5 + 2 + 3 * steps + sliceNodes + 1, label)
+            XCTAssertEqual(parsed.nodes.count, 5 + 1 + 4 * steps + sliceNodes + 1, label)
             XCTAssertEqual(parsed.edges.count, 4 + 5 * steps + sliceNodes + 1, label)
+            // Each column holds its step: one W_h, one tanh, one matmul, one add, its slice;
+            // h(0) joins the first. The projection, W_e, b1 and J are in no column.
+            for (t, cluster) in parsed.clusters.enumerated() {
+                let names = cluster.map { parsed.nodes[$0]! }.sorted()
+                var expected = ["add", "matmul(·ᵀ)", "rnn.W_h", "tanh"] + (steps > 1 ? ["rows [\(2 * t)..<\(2 * t + 2)]"] : [])
+                if t == 0 { expected.append("h(0)") }
+                XCTAssertEqual(names, expected.sorted(), "\(label), column \(t + 1)")
+            }
+            let inColumns = Set(parsed.clusters.joined())
+            for name in ["x", "rnn.W_e", "rnn.b1", "sum"] {
+                XCTAssertTrue(parsed.ids(named: name).allSatisfy { !inColumns.contains($0) }, "\(label): \(name)")
+            }
+            // Every op of the tape is drawn exactly once, under its own tape id.
+            let ops = tape.nodes.indices.filter { tape.nodes[$0].kind == .operation }.map { "n\($0)" }
+            XCTAssertEqual(ops.filter { parsed.nodes[$0] != nil }.count, 2 + (3 * steps + sliceNodes) + 1, label)
+            // h(t−1) goes into step t's matmul: one edge from each column into the next.
+            let column = Dictionary(parsed.clusters.enumerated().flatMap { c, ids in ids.map { ($0, c) } }) { a, _ in a }
+            let across = parsed.edges.filter { column[$0.from] != nil && column[$0.to] != nil && column[$0.from] != column[$0.to] }
+            XCTAssertEqual(across.map { column[$0.to]! - column[$0.from]! }, Array(repeating: 1, count: steps - 1), label)
+            XCTAssertEqual(across.map { parsed.nodes[$0.from]! }, Array(repeating: "tanh", count: steps - 1), label)
         }
+    }
+
+    /// The tape stamps each node with its loop and time step: nodes recorded outside a
+    /// loop have none, each `unroll` is a new loop, and a reversed unroll stamps steps by
+    /// position (its first node is step T's).
+    func testTapeStampsTimeSteps() {
+        var g = SeededGenerator(seed: 2)
+        let cell = RNNCell<Double>(inputSize: 2, hiddenSize: 2, name: "rnn", using: &g)
+        let tape = Tape<Double>()
+        let x = tape.input(.uniform([3, 2], bound: 1, using: &g), name: "x")
+        _ = cell.unroll(x, steps: 3)
+        let firstLoopEnd = tape.nodes.count
+        _ = cell.unroll(x, steps: 3, reversed: true)
+        XCTAssertNil(tape.nodes[x.id].step)
+        XCTAssertEqual(tape.loops, 2)
+        XCTAssertNil(tape.timeStep, "the loop resets the step when it ends")
+        let first = tape.nodes[..<firstLoopEnd].filter { $0.kind == .operation }.compactMap(\.step)
+        let second = tape.nodes[firstLoopEnd...].filter { $0.kind == .operation }.compactMap(\.step)
+        XCTAssertEqual(Set(first.map(\.loop)), [1])
+        XCTAssertEqual(Set(second.map(\.loop)), [2])
+        XCTAssertEqual(first.map(\.time), first.map(\.time).sorted())
+        XCTAssertEqual(second.first?.time, 3)
+        XCTAssertEqual(second.map(\.time), second.map(\.time).sorted(by: >))
+        // per step of an RNN: slice, matmul, add, tanh
+        XCTAssertEqual(first.count, 3 * 4)
+        XCTAssertEqual(second.count, 3 * 4)
+    }
+
+    /// A bidirectional RNN: the → and ← loops share the three columns, one row each, and
+    /// each word's two h(t) are joined (concatenated) in that word's column.
+    func testStackedLoopsShareTheColumns() throws {
+        let graph = bidirectional()
+        let parsed = ParsedDOT(try GraphvizRenderer.dot(graph))
+        XCTAssertEqual(graph.columns, ["t = 1", "t = 2", "t = 3"])
+        for (t, cluster) in parsed.clusters.enumerated() {
+            let names = cluster.map { parsed.nodes[$0]! }
+            XCTAssertEqual(names.filter { $0 == "fwd.W_h" }.count, 1, "column \(t + 1)")
+            XCTAssertEqual(names.filter { $0 == "bwd.W_h" }.count, 1, "column \(t + 1)")
+            XCTAssertEqual(names.filter { $0 == "tanh" }.count, 2, "column \(t + 1)")
+            XCTAssertEqual(names.filter { $0 == "concat" }.count, 1, "column \(t + 1)")
+        }
+        for node in graph.nodes where node.label.hasPrefix("bwd.W_h") { XCTAssertEqual(node.row, 1) }
+        for node in graph.nodes where node.label.hasPrefix("fwd.W_h") { XCTAssertEqual(node.row, 0) }
+        // the ← chain runs right to left: its edges between columns point to the left
+        let column = Dictionary(uniqueKeysWithValues: graph.nodes.map { ($0.id, $0) })
+        let across = graph.edges.filter(\.acrossSteps)
+        XCTAssertEqual(across.filter { column[$0.from]!.row == 1 }.map { column[$0.to]!.column! - column[$0.from]!.column! }, [-1, -1])
+        XCTAssertEqual(across.filter { column[$0.from]!.row == 0 }.map { column[$0.to]!.column! - column[$0.from]!.column! }, [1, 1])
+    }
+
+    /// An encoder over 2 steps, then a decoder over 3 from its last state: 5 columns,
+    /// the encoder's first.
+    func testLoopsOneAfterAnother() throws {
+        var g = SeededGenerator(seed: 3)
+        let encoder = RNNCell<Double>(inputSize: 2, hiddenSize: 2, name: "enc", using: &g)
+        let decoder = RNNCell<Double>(inputSize: 2, hiddenSize: 2, name: "dec", using: &g)
+        let tape = Tape<Double>()
+        let last = encoder.unroll(tape.input(.uniform([2, 2], bound: 1, using: &g), name: "x"), steps: 2)[1]
+        let states = decoder.unroll(tape.input(.uniform([3, 2], bound: 1, using: &g), name: "y"), steps: 3, from: last)
+        let graph = ComputationGraph(tape: tape, output: sum(states[2][0]), title: "encoder–decoder",
+                                     loops: .oneAfterAnother(names: ["encoder", "decoder"]))
+        XCTAssertEqual(graph.columns, ["encoder t = 1", "encoder t = 2", "decoder t = 1", "decoder t = 2", "decoder t = 3"])
+        let parsed = ParsedDOT(try GraphvizRenderer.dot(graph))
+        XCTAssertEqual(parsed.clusters.map { $0.map { parsed.nodes[$0]! }.filter { $0.hasSuffix(".W_h") } },
+                       [["enc.W_h"], ["enc.W_h"], ["dec.W_h"], ["dec.W_h"], ["dec.W_h"]])
+    }
+
+    /// The rendered figure has its columns left to right: step 1's box lies left of step
+    /// 2's, and so on (read from the SVG that Graphviz wrote).
+    func testColumnsRunLeftToRightInTheFigure() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("figurekit-columns-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var g = SeededGenerator(seed: 4)
+        let cell = RNNCell<Double>(inputSize: 3, hiddenSize: 4, name: "rnn", using: &g)
+        let tape = Tape<Double>()
+        let states = cell.unroll(tape.input(.uniform([4, 3], bound: 1, using: &g), name: "x"), steps: 4)
+        let rnn = ComputationGraph(tape: tape, output: sum(concatenate(rows: states.map { $0[0] })), title: "rnn")
+        for (name, graph) in [("rnn", rnn), ("birnn", bidirectional())] {
+            let svg = try String(contentsOf: try GraphvizRenderer.render(graph, to: directory, name: name)[0], encoding: .utf8)
+            var lefts: [Int: Double] = [:]
+            for match in svg.matches(of: #/<title>cluster_step(\d+)</title>\s*<path[^>]* d="M([\d.]+),/#) {
+                lefts[Int(match.output.1)!] = Double(match.output.2)!
+            }
+            XCTAssertEqual(lefts.count, graph.columns.count, name)
+            let ordered = lefts.keys.sorted().map { lefts[$0]! }
+            XCTAssertEqual(ordered, ordered.sorted(), "\(name): columns' left edges \(ordered)")
+            // and the same bytes every time: the columns written in the order they were made
+            let titles = svg.matches(of: #/<title>cluster_step(\d+)</title>/#).map { Int($0.output.1)! }
+            XCTAssertEqual(titles, Array(1...graph.columns.count), name)
+            for _ in 0..<3 {
+                let again = try GraphvizRenderer.render(graph, to: directory, name: name + "-again")
+                XCTAssertEqual(try Data(contentsOf: again[0]), svg.data(using: .utf8), name)
+            }
+        }
+    }
+
+    /// → and ← RNNs over three words, their h(t) concatenated per word, summed.
+    func bidirectional() -> ComputationGraph {
+        var g = SeededGenerator(seed: 5)
+        let forward = RNNCell<Double>(inputSize: 2, hiddenSize: 2, name: "fwd", using: &g)
+        let backward = RNNCell<Double>(inputSize: 2, hiddenSize: 2, name: "bwd", using: &g)
+        let tape = Tape<Double>()
+        let x = tape.input(.uniform([3, 2], bound: 1, using: &g), name: "x")
+        let right = forward.unroll(x, steps: 3), left = backward.unroll(x, steps: 3, reversed: true)
+        let both = zip(right, left).map { concatenate(columns: [$0[0], $1[0]]) }
+        return ComputationGraph(tape: tape, output: sum(concatenate(rows: both)), title: "birnn", loops: .stacked)
     }
 
     func testRenderingIsDeterministicAndMakesSVGAndPNG() throws {
@@ -126,21 +257,40 @@ final class ComputationGraphTests: XCTestCase {
     }
 }
 
-/// The nodes (id → first line of the label) and edges of a DOT text, read from the text.
+/// The nodes (id → first line of the label), drawn edges and clusters (the ids declared
+/// in each `cluster_step` subgraph, in order) of a DOT text, read from the text. An edge
+/// written `b -> a [dir=back]` is drawn a → b and read so; invisible edges are left out.
 struct ParsedDOT {
     var nodes: [String: String] = [:]
     var fill: [String: String] = [:]
     var edges: [(from: String, to: String)] = []
+    var clusters: [[String]] = []
 
     init(_ dot: String) {
-        let node = #/\t(n\d+)\t\[([^\]]*)\]/#
+        let node = #/\t(n\w+)\t\[((?:[^\]"]|"(?:[^"\\]|\\.)*")*)\]/#  // a ] may stand in a quoted label
         for match in dot.matches(of: node) {
             let attributes = String(match.output.2)
             let label = attributes.firstMatch(of: #/label="([^"\\]*)/#).map { String($0.output.1) } ?? ""
             nodes[String(match.output.1)] = label
             fill[String(match.output.1)] = attributes.firstMatch(of: #/fillcolor=(\w+)/#).map { String($0.output.1) }
         }
-        for match in dot.matches(of: #/(n\d+) -> (n\d+);/#) { edges.append((String(match.output.1), String(match.output.2))) }
+        for match in dot.matches(of: #/(n\w+) -> (n\w+)(?:\t\[([^\]]*)\])?;/#) {
+            let attributes = match.output.3.map(String.init) ?? ""
+            if attributes.contains("invis") { continue }
+            let (a, b) = (String(match.output.1), String(match.output.2))
+            edges.append(attributes.contains("dir=back") ? (b, a) : (a, b))
+        }
+        // Clusters: the node ids listed between `subgraph cluster_stepN {` and its `}`
+        // (Graphviz writes the subgraphs in its own order, and a node already declared
+        // elsewhere by its name alone).
+        var byStep: [Int: [String]] = [:]
+        var current: Int? = nil
+        for line in dot.split(separator: "\n") {
+            if let step = line.firstMatch(of: #/^\tsubgraph cluster_step(\d+) \{/#) { current = Int(step.output.1)!; byStep[current!] = []; continue }
+            if current != nil, line == "\t}" { current = nil; continue }
+            if let step = current, let id = line.firstMatch(of: #/^\t\t(n\w+)(\t\[|;)/#) { byStep[step]!.append(String(id.output.1)) }
+        }
+        clusters = byStep.keys.sorted().map { byStep[$0]! }
     }
 
     func names(filled color: String) -> [String] { nodes.filter { fill[$0.key] == color }.map(\.value) }
