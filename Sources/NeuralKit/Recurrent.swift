@@ -287,10 +287,21 @@ extension RecurrentCell {
             x.tape.input($1, name: $0 == 0 ? "h(0)" : "c(0)")
         }
         var states = [[Variable<Scalar>]](repeating: [], count: steps)
-        for t in reversed ? Array((0..<steps).reversed()) : Array(0..<steps) {
-            state = step(projected: steps == 1 ? projected : slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: state)
+        /// Step t's rows of the projected inputs.
+        func inputs(_ t: Int) -> Variable<Scalar> { steps == 1 ? projected : slice(projected, rows: (t * batch)..<((t + 1) * batch)) }
+        guard reversed else {
+            for t in 0..<steps {
+                state = step(projected: inputs(t), state: state)
+                states[t] = state
+            }
+            return states
+        }
+        // BEGIN SOLUTION ch9-reversed-unroll
+        for t in (0..<steps).reversed() {
+            state = step(projected: inputs(t), state: state)
             states[t] = state
         }
         return states
+        // END SOLUTION
     }
 }
