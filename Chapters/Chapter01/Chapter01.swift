@@ -236,6 +236,7 @@ extension Chapter01 {
          The same tape that computed the gradients draws the figures: every box is a node
          that ran, every arrow an input it read. Parameters are blue, data white, the
          output green.
+         <!-- output: Figures: -->
         */
         try renderFigures(binary: binary, tagger: tagger, window: parisWindow, label: tags.ids(sentences[0].map(\.tag))[center])
         return results

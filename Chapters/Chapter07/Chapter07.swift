@@ -30,7 +30,7 @@ import TextData
  the gradient passes back almost unchanged, however far.
 
  The cell is the library's `LSTMCell`, used by this chapter's language model and by
- Chapter 9; its `step` is the six lines above:
+ Chapter 9; its `step` computes the six equations above:
 
  <!-- code: Sources/NeuralKit/Recurrent.swift LSTMCell -->
 

@@ -28,7 +28,7 @@ import TextData
  quality on the same two tasks for the plain RNN, the LSTM and the GRU.
 
  The cell is the library's `GRUCell`, beside Chapter 5's `RNNCell` and Chapter 7's
- `LSTMCell`; its `step` is the four lines above:
+ `LSTMCell`; its `step` computes the four equations above:
 
  <!-- code: Sources/NeuralKit/Recurrent.swift GRUCell -->
 

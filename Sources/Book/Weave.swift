@@ -102,14 +102,17 @@ func normalizeOutput(_ text: String) -> String {
     return out
 }
 
-/// The output of a run, cut at its section headings (`## …`): each part keeps its heading
-/// line (the first part may have none). The title line (`# …`) is left out.
-func outputSections(_ text: String) -> [(heading: String?, lines: [String])] {
+/// The output of a run, cut at its section headings (`## …`) and at the lines that start
+/// with one of `cuts`: each part keeps its first line (the first part may have none) and is
+/// named by it (a heading without its `#`s). The title line (`# …`) is left out.
+func outputSections(_ text: String, cuttingAt cuts: [String] = []) -> [(heading: String?, lines: [String])] {
     var sections: [(heading: String?, lines: [String])] = [(nil, [])]
     for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
         if line.hasPrefix("# ") { continue }  // the chapter's title, which its first prose block already gives
         if line.hasPrefix("## ") {
             sections.append((line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces), [line]))
+        } else if cuts.contains(where: { line.hasPrefix($0) }) {
+            sections.append((line, [line]))
         } else {
             sections[sections.count - 1].lines.append(line)
         }
@@ -119,7 +122,9 @@ func outputSections(_ text: String) -> [(heading: String?, lines: [String])] {
 
 /// The marker a prose line places a printed section with: `<!-- output: HEADING -->`
 /// names the section whose printed heading (`## …`) starts with HEADING, and
-/// `<!-- output: (opening) -->` the lines printed before the first heading.
+/// `<!-- output: (opening) -->` the lines printed before the first heading. When no
+/// heading starts with HEADING, the output is also cut at the printed line that starts
+/// with it (a `Figures:` line, say), and the marker names the part from there on.
 let outputMarkerPattern = #"^\s*<!--\s*output:\s*(.+?)\s*-->\s*$"#
 let openingLines = "(opening)"
 
@@ -146,15 +151,22 @@ func outputMarkers(in prose: String) -> (markers: [String], prose: String) {
 /// an error naming the chapter.
 func chapterPage(pieces: [Piece], output: String, chapter: String = "the chapter",
                  figureLink: (String) -> String?) throws -> String {
-    let sections = outputSections(output)
-    var attached = [[String]](repeating: [], count: pieces.count)
+    var markers = [[String]](repeating: [], count: pieces.count)
     var texts = [String?](repeating: nil, count: pieces.count)  // prose without its markers
-    var placed = [String?](repeating: nil, count: sections.count)  // the marker that placed each section
     for (i, piece) in pieces.enumerated() {
         guard case .prose(let text) = piece else { continue }
-        let (markers, prose) = outputMarkers(in: text)
-        texts[i] = prose
-        for marker in markers {
+        let found = outputMarkers(in: text)
+        markers[i] = found.markers
+        texts[i] = found.prose
+    }
+    // markers that name no heading cut the output at the line they start
+    let headings = outputSections(output).compactMap(\.heading)
+    let cuts = markers.joined().filter { marker in marker != openingLines && !headings.contains { $0.hasPrefix(marker) } }
+    let sections = outputSections(output, cuttingAt: cuts)
+    var attached = [[String]](repeating: [], count: pieces.count)
+    var placed = [String?](repeating: nil, count: sections.count)  // the marker that placed each section
+    for i in pieces.indices {
+        for marker in markers[i] {
             let matches = sections.indices.filter { s in
                 marker == openingLines ? sections[s].heading == nil : sections[s].heading?.hasPrefix(marker) == true
             }
@@ -185,7 +197,10 @@ func chapterPage(pieces: [Piece], output: String, chapter: String = "the chapter
         case .library(let file, let symbol, let code):
             page.append("*From the library: `\(symbol)` in `\(file)`*\n\n```swift\n\(code)\n```")
         case .folded(let summary, let code):
-            page.append("<details>\n<summary>\(summary)</summary>\n\n```swift\n\(code)\n```\n\n</details>")
+            // the summary is HTML: escaped, and "--" kept from becoming a dash
+            let shown = summary.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "-", with: "&#45;")
+            page.append("<details>\n<summary>\(shown)</summary>\n\n```swift\n\(code)\n```\n\n</details>")
         }
         page.append(contentsOf: attached[i])
     }

@@ -56,6 +56,23 @@ final class WeaveTests: XCTestCase {
         XCTAssertFalse(page.contains("a.png)"))
     }
 
+    /// A marker that names no printed heading cuts the output at the line it starts: the
+    /// figures a section announced go after the prose that explains them.
+    func testAMarkerCanCutASectionAtALine() throws {
+        let page = try chapterPage(
+            pieces: [.prose("# Chapter\n<!-- output: (opening) -->"), .prose("## Training\n<!-- output: Training: -->"), .code("train()"),
+                     .prose("## The graphs\n<!-- output: Figures: -->"), .code("draw()")],
+            output: "intro\n## Training: epochs\nloss 1.0\nFigures: Figures/a.svg\nTotal time: …\n",
+            figureLink: { "../Figures/\($0)" })
+        let position = { (text: String) in page.range(of: text)!.lowerBound }
+        XCTAssertLessThan(position("train()"), position("loss 1.0"))
+        XCTAssertLessThan(position("loss 1.0"), position("## The graphs"))
+        XCTAssertLessThan(position("draw()"), position("![a.svg]"))
+        XCTAssertLessThan(position("![a.svg]"), position("Total time"))
+        XCTAssertThrowsError(try chapterPage(pieces: [.prose("<!-- output: (opening) -->\n<!-- output: Training: -->\n<!-- output: Figure: b -->")],
+                                             output: "intro\n## Training: epochs\nFigures: Figures/a.svg\n", figureLink: { _ in nil }))
+    }
+
     /// A printed section no marker names, a marker that names no section (or two), and a
     /// section named twice are errors that say which chapter and which heading.
     func testUnplacedSectionsAndUnusedMarkersAreErrors() {
@@ -280,5 +297,51 @@ final class BookBrowserTests: XCTestCase {
             XCTAssertGreaterThan(size, 20_000, "\(page): the screenshot is (nearly) empty")
         }
         try? FileManager.default.removeItem(at: shots)
+    }
+}
+
+/// The exercises a student reads name what the autograder grades.
+final class ExerciseTextTests: XCTestCase {
+    var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    struct Points: Decodable {
+        struct Exercise: Decodable { var id: String, file: String, tests: [String] }
+        var exercises: [Exercise]
+    }
+
+    /// Every graded exercise (Sources/Autograder/points.json) is named in its chapter's
+    /// Exercises.swift by its region and every test that grades it, and its file holds
+    /// that region; every coding exercise of a chapter names a graded region.
+    func testEveryCodingExerciseNamesItsRegionAndTests() throws {
+        let points = try JSONDecoder().decode(Points.self, from: Data(contentsOf: root.appendingPathComponent("Sources/Autograder/points.json")))
+        let ids = Set(points.exercises.map(\.id))
+        func exercisesText(_ number: Int) throws -> String {
+            try String(contentsOf: root.appendingPathComponent("Chapters/\(chapterName(number))/Exercises.swift"), encoding: .utf8)
+        }
+        for exercise in points.exercises {
+            guard let number = Int(exercise.id.dropFirst(2).prefix { $0.isNumber }) else {
+                XCTFail("\(exercise.id): the id does not start with chN-")
+                continue
+            }
+            let text = try exercisesText(number)
+            XCTAssertTrue(text.contains("region `\(exercise.id)`"), "\(chapterName(number))'s exercises do not name region \(exercise.id)")
+            for test in exercise.tests {
+                XCTAssertTrue(text.contains("`\(test)`"), "\(chapterName(number))'s exercises do not name \(test), which grades \(exercise.id)")
+            }
+            let source = try String(contentsOf: root.appendingPathComponent(exercise.file), encoding: .utf8)
+            XCTAssertTrue(source.contains("// BEGIN SOLUTION \(exercise.id)\n"), "\(exercise.file) has no region \(exercise.id)")
+        }
+        for number in try chapterNumbers(root) {
+            // one item per numbered line " N. **Title.**"
+            let items = try exercisesText(number).components(separatedBy: "\n").reduce(into: [String]()) { items, line in
+                if line.range(of: #"^\s*\d+\. \*\*"#, options: .regularExpression) != nil { items.append(line) } else if !items.isEmpty { items[items.count - 1] += "\n" + line }
+            }
+            for item in items where item.contains("(Coding)") {
+                let named = ids.filter { item.contains("region `\($0)`") }
+                XCTAssertFalse(named.isEmpty, "\(chapterName(number)): a coding exercise names no graded region: \(item)")
+            }
+        }
     }
 }
