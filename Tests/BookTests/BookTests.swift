@@ -46,14 +46,18 @@ final class WeaveTests: XCTestCase {
                      .prose("Now the loss.\n<!-- output: Training: epochs -->"), .code("train()")],
             output: "# Chapter\nintro line\n## Training: epochs\nloss 1.0\nFigure: Figures/a.svg, Figures/a.png\n",
             figureLink: { "../Figures/\($0)" })
-        let position = { (text: String) in page.range(of: text)!.lowerBound }
-        XCTAssertLessThan(position("run()"), position("intro line"))
-        XCTAssertLessThan(position("intro line"), position("## Training the model"))
-        XCTAssertLessThan(position("train()"), position("loss 1.0"))
-        XCTAssertLessThan(position("draw()"), position("loss 1.0"))
+        assertInOrder(page, "run()", "intro line", "## Training the model", "draw()", "train()", "loss 1.0")
         XCTAssertFalse(page.contains("<!--"), page)
         XCTAssertTrue(page.contains("![a.svg](../Figures/a.svg)"))
         XCTAssertFalse(page.contains("a.png)"))
+    }
+
+    /// Each text appears in the page, after the one before it.
+    func assertInOrder(_ page: String, _ texts: String..., line: UInt = #line) {
+        let positions = texts.map { page.range(of: $0)?.lowerBound }
+        XCTAssertFalse(positions.contains(nil), "missing: \(zip(texts, positions).filter { $0.1 == nil }.map(\.0))", line: line)
+        let found = positions.compactMap { $0 }
+        XCTAssertEqual(found, found.sorted(), "not in the order \(texts)", line: line)
     }
 
     /// A marker that names no printed heading cuts the output at the line it starts: the
@@ -64,11 +68,7 @@ final class WeaveTests: XCTestCase {
                      .prose("## The graphs\n<!-- output: Figures: -->"), .code("draw()")],
             output: "intro\n## Training: epochs\nloss 1.0\nFigures: Figures/a.svg\nTotal time: …\n",
             figureLink: { "../Figures/\($0)" })
-        let position = { (text: String) in page.range(of: text)!.lowerBound }
-        XCTAssertLessThan(position("train()"), position("loss 1.0"))
-        XCTAssertLessThan(position("loss 1.0"), position("## The graphs"))
-        XCTAssertLessThan(position("draw()"), position("![a.svg]"))
-        XCTAssertLessThan(position("![a.svg]"), position("Total time"))
+        assertInOrder(page, "train()", "loss 1.0", "## The graphs", "draw()", "![a.svg]", "Total time")
         XCTAssertThrowsError(try chapterPage(pieces: [.prose("<!-- output: (opening) -->\n<!-- output: Training: -->\n<!-- output: Figure: b -->")],
                                              output: "intro\n## Training: epochs\nFigures: Figures/a.svg\n", figureLink: { _ in nil }))
     }
