@@ -5,7 +5,7 @@ import Foundation
 import NeuralKit
 import TextData
 
-// Reading order: Windows.swift, WindowClassifier.swift, HandGradient.swift, Training.swift, Decoding.swift, CoNLLExperiment.swift, Results.swift, CommandLine.swift
+// Reading order: Windows.swift, WindowClassifier.swift, HandGradient.swift, Training.swift, Decoding.swift, Chapter01.swift, CoNLLExperiment.swift, Results.swift, CommandLine.swift
 
 /*: # Chapter 1 · Named-entity recognition by window classification
 
@@ -71,6 +71,7 @@ extension Chapter01 {
 
      The sample is a few hundred short sentences written for this package in the CoNLL
      layout, enough to run every step in a second. Its first sentence is the slides'.
+     <!-- output: (opening) -->
     */
     func walkThroughSample() throws -> Results {
         var results = Results()
@@ -106,6 +107,7 @@ extension Chapter01 {
          Untrained, the weights are random and J hovers near ½: the model has no opinion.
          We train it on the sample's windows with label 1 when the centre word is part of
          a location, and ask again.
+         <!-- output: Binary classifier: -->
         */
         let trainWindows = features.windows(words)
         let isLocation = trainSentences.flatMap { $0.map { $0.tag.hasSuffix("LOC") ? 1 : 0 } }
@@ -134,7 +136,10 @@ extension Chapter01 {
          Backpropagation gives ∂J/∂θ for every parameter at once. To trust it we compare
          every entry with a central difference (J(θ + h) − J(θ − h)) / 2h, computed in
          Double on a small copy of the model. The relative errors should be around 1e-9:
-         far below anything a bug would leave.
+         far below anything a bug would leave. The score and its gradient written out by
+         hand (`HandGradient.swift`) must agree with the tape to rounding.
+         <!-- output: Gradient check of J -->
+         <!-- output: The score and its gradient by the formulas -->
         */
         say("\n## Gradient check of J (central differences, Double, relative error per parameter)")
         let check = gradientCheckOfJ(features: features, window: parisWindow, seed: options.seed)
@@ -158,6 +163,7 @@ extension Chapter01 {
          tag (O, B-PER, I-PER, B-LOC, …), and the softmax turns the nine scores into
          probabilities. Entities are then scored whole, as the CoNLL `conlleval` script
          does: a predicted entity counts only if its span and type are both exactly right.
+         <!-- output: Softmax classifier over -->
         */
         say("\n## Softmax classifier over the \(tags.all.count) IOB2 tags")
         sizes.classes = tags.all.count
@@ -185,6 +191,7 @@ extension Chapter01 {
          The same tape that computed the gradients draws the figures: every box is a node
          that ran, every arrow an input it read. Parameters are blue, data white, the
          output green.
+         <!-- output: Figures: -->
         */
         try renderFigures(binary: binary, tagger: tagger, window: parisWindow, label: tags.ids(sentences[0].map(\.tag))[center])
         return results
@@ -204,6 +211,14 @@ extension Chapter01 {
         say("\nFigures: " + written.map(\.relativePath).joined(separator: ", "))
     }
 }
+
+/*: ### The checks of step 3, and the score table
+
+ Both checks of step 3 run on a small copy of the binary model in Double (word vectors of
+ 4 numbers, H = 6), where rounding is far below the differences a bug would leave: the
+ central differences for every parameter, then the hand-written score and gradient against
+ what the tape computes. The last helpers print the entity scores as `conlleval` does.
+*/
 
 /// The gradient check of J = σ(uᵀ tanh(Wx + b)) for one window, on a small Double copy of
 /// the binary model (every parameter, embeddings included).

@@ -1,5 +1,7 @@
 import Foundation
 
+// book: details What --json FILE writes (Results.swift)
+
 /// What `--json FILE` writes: the chapter's printed results, machine-readable.
 struct Results: Encodable {
     struct Binary: Encodable {

@@ -27,6 +27,15 @@ import TextData
 
  The average throws away word order, and the chapter measures both what that costs and
  how little it costs on real reviews.
+
+ The network lives in the library, since Chapter 9 compares it with its LSTMs. `average`
+ is the first line of the equations (`segmentMean` averages each sentence's rows of E),
+ `logits` the rest, before the softmax; `keptWords` is word dropout, described below:
+
+ <!-- code: Sources/Classifiers/DeepAveragingNetwork.swift DeepAveragingNetwork -->
+
+ The chapter first reads the sentiment treebank (or the bundled sample) and its vocabulary:
+ <!-- output: (opening) -->
 */
 /// What Chapter 2 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter02 {
@@ -57,6 +66,7 @@ extension Chapter02 {
      four word vectors are gathered from E, averaged into one vector, and from there the
      network is Chapter 1's feed-forward classifier. The graph has the same shape for a
      sentence of any length; only the number of rows gathered changes.
+     <!-- output: The computation graph of -->
     */
     func drawGraph(to figures: URL, using generator: inout SeededGenerator) throws {
         let words = ["not", "a", "good", "film"]
@@ -80,6 +90,8 @@ extension Chapter02 {
      The worked example follows one short sentence through the network before and after
      training: its average vector (the first few of its d numbers) and its class
      probabilities.
+     <!-- output: Binary (SST-2) -->
+     <!-- output: Fine-grained (SST-5) -->
     */
     func experiment(_ task: SentimentTask, corpus: SentimentCorpus, vocabulary: Vocabulary) throws -> TaskResult {
         let units = trainOn == .phrases ? corpus.train.phrases : corpus.train.sentences
@@ -141,7 +153,9 @@ extension Chapter02 {
      prediction. "not good" and "good not" are one input to a DAN. So are "the plot is
      good , the acting is not" and "the plot is not good , the acting is": opposite
      reviews, one average. What the network can still learn is that "not" pulls the
-     average somewhere, whatever it negates.
+     average somewhere, whatever it negates. (The binary task's results above end with
+     this check.) Last, the accuracies beside the published DAN's:
+     <!-- output: Results beside the published DAN -->
     */
     func orderClaim(_ model: DeepAveragingNetwork<Float>, vocabulary: Vocabulary, task: SentimentTask) {
         say("\nWord order, invisible to the average:")
@@ -180,6 +194,7 @@ enum TrainingUnits: String, ExpressibleByArgument, CaseIterable {
     case phrases, sentences
 }
 
+// book: details What --json FILE writes
 /// One task's outcome.
 struct TaskResult: Encodable {
     var devAccuracy = 0.0

@@ -24,6 +24,7 @@ import TextData
  This chapter counts n-grams of any order, shows the two ways that ratio breaks
  (sparsity), repairs it three ways (add-δ, backoff, Kneser-Ney), generates text, and
  measures each model by perplexity on the Penn Treebank.
+ <!-- output: (opening) -->
 */
 
 /// What Chapter 3 computes and prints, in order; its options are in CommandLine.swift.
@@ -47,6 +48,7 @@ extension Chapter03 {
          `<s> w₁ … w_k </s>`. The interpolated Kneser-Ney model is then computed from those
          counts. (The slides promise a trigram model over 1.7 million words "in a few
          seconds on a laptop".)
+         <!-- output: The corpus: -->
         */
         guard order <= NGramCounts.maximumOrder(vocabularySize: train.vocabulary.count) else {
             throw ValidationError("--order \(order): with \(train.vocabulary.count) ids an n-gram of more than "

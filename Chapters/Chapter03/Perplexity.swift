@@ -17,6 +17,7 @@ import TextData
  the exponential of the mean cross-entropy over the N predicted tokens (every word and
  one `</s>` per sentence). Lower is better; a model that gives any test word probability
  0 has infinite perplexity. δ for add-δ is chosen on the validation text.
+ <!-- output: Test perplexity -->
 */
 func perplexityTable(
     counts: NGramCounts, kneserNey: [Int: KneserNeyModel], valid: IndexedCorpus, test: IndexedCorpus, results: inout Results, plots: inout [LinePlot]
@@ -63,6 +64,7 @@ func perplexityTable(
 
 let anchorKneserNey5 = 141.2
 
+// book: details What --json FILE writes
 /// What `--json FILE` writes.
 struct Results: Encodable {
     var testPerplexity: [String: Double] = [:]

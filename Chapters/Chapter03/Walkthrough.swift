@@ -7,6 +7,7 @@ import TextData
 
  Suppose "students opened their" occurs 1000 times, 400 times followed by "books" and
  100 times by "exams". We build exactly such a corpus and let the 4-gram counts speak.
+ <!-- output: The slides' example -->
 */
 /// A corpus in which "students opened their" occurs 1000 times: 400 × books, 100 × exams,
 /// 300 × minds, 200 × laptops.
@@ -46,6 +47,8 @@ func slidesExample() {
  - **Interpolated Kneser-Ney** always mixes in the shorter context, and builds the
    shorter contexts from how many *different* words precede a word rather than how often
    it occurs.
+
+ <!-- output: Sparsity -->
 */
 func sparsity(counts: NGramCounts, kneserNey: KneserNeyModel, test: IndexedCorpus) {
     let v = test.vocabulary
@@ -91,6 +94,8 @@ func sparsity(counts: NGramCounts, kneserNey: KneserNeyModel, test: IndexedCorpu
  The slides show the distribution after "today the". A trigram model reads it straight
  off the counts; Kneser-Ney spreads a little of that mass over every other word.
  Sampling a word from the distribution, appending it, and repeating generates text.
+ <!-- output: P(w | today the) -->
+ <!-- output: Text sampled from -->
 */
 func nextWords(counts: NGramCounts, kneserNey: KneserNeyModel, corpus: IndexedCorpus) {
     let v = corpus.vocabulary

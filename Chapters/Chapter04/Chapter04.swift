@@ -16,6 +16,7 @@ import TextData
  is fixed by the vocabulary and the layer sizes, not by the corpus. This chapter builds
  the window model of the slides (Bengio et al. 2003), trains it on the Penn Treebank, and
  sets it beside the Kneser-Ney models of Chapter 3.
+ <!-- output: (opening) -->
 */
 /// What Chapter 4 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter04 {
@@ -35,6 +36,7 @@ extension Chapter04 {
          The model's parameters are E (|V| × d), W (H × 4d), b₁, U (|V| × H) and b₂. The
          n-gram model of Chapter 3 instead stores every n-gram it saw, so it grows with the
          text. Counted for a tenth of the training text and for all of it:
+         <!-- output: Size: -->
         */
         let formula = WindowLanguageModel<Float>.parameterCount(vocabularySize: v, embeddingSize: embeddingSize, hiddenSize: hiddenSize)
         say("\n## Size: parameters of the window model vs n-grams stored by a 5-gram model")

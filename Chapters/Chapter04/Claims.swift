@@ -8,6 +8,7 @@ import TextData
 
  The softmax gives every word of the vocabulary a positive probability after any window,
  so a 5-gram never seen in training still gets one; maximum likelihood gives it 0.
+ <!-- output: No zero probabilities -->
 */
 func noZeroProbabilities(model: WindowLanguageModel<Float>, counts: NGramCounts, test: IndexedCorpus) {
     let v = test.vocabulary
@@ -36,6 +37,7 @@ func noZeroProbabilities(model: WindowLanguageModel<Float>, counts: NGramCounts,
  side, W = [W⁽¹⁾ W⁽²⁾ W⁽³⁾ W⁽⁴⁾], each H × d, one per position. A word is processed by a
  different block depending on where it sits, nothing is shared between positions, and a
  longer window means a wider W. Swapping two words of the window changes the output.
+ <!-- output: Each window position -->
 */
 func positionsHaveTheirOwnWeights(model: WindowLanguageModel<Float>, test: IndexedCorpus) {
     let d = model.embedding.embeddingSize
@@ -56,6 +58,7 @@ func positionsHaveTheirOwnWeights(model: WindowLanguageModel<Float>, test: Index
         + "   (first two words swapped)")
 }
 
+// book: details What --json FILE writes
 /// What `--json FILE` writes.
 struct Results: Encodable {
     var validPerplexity = 0.0

@@ -10,6 +10,7 @@ import NeuralKit
  U h + b₂, the softmax and J as one fused op (`linearSoftmaxCrossEntropy` in NeuralKit,
  the same J up to rounding: a test checks it), since at |V| = 10,000 the output layer is
  nearly all of a step's work; the readable form above is what evaluation and the figure use.
+ <!-- output: Training ( -->
 */
 struct TrainingSettings {
     var epochs = 1

@@ -45,9 +45,11 @@ struct WindowLanguageModel<Scalar: TensorScalar> {
     /// at `rate` on e and on h (training).
     func hiddenLayer(_ contexts: [Int], on tape: Tape<Scalar>, dropout rate: Double,
                      using generator: inout SeededGenerator) -> Variable<Scalar> {
+        // BEGIN SOLUTION ch4-window-forward
         let count = contexts.count / Self.window
         let e = reshape(embedding(contexts, on: tape), to: [count, Self.window * embedding.embeddingSize])
         return dropout(tanh(hidden(dropout(e, rate: rate, using: &generator))), rate: rate, using: &generator)
+        // END SOLUTION
     }
 
     /// The scores U h + b₂ (B × |V|) of windows given as ids, `window` per row.

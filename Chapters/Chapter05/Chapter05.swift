@@ -27,6 +27,13 @@ import TextData
  The slides write σ for the nonlinearity; tanh is the usual choice and our default
  (`--activation sigmoid` gives the logistic). Any length of input goes through the same
  parameters, so the model's size does not depend on how much context it reads.
+
+ The step h⁽ᵗ⁻¹⁾ → h⁽ᵗ⁾ is the library's `RNNCell` (the LSTM of Chapter 7 and the GRU of
+ Chapter 8 are its siblings there). `projectInputs` computes W_e e⁽ᵗ⁾ + b₁ for every
+ step of a window at once, and `step` adds W_h h⁽ᵗ⁻¹⁾ and applies σ:
+
+ <!-- code: Sources/NeuralKit/Recurrent.swift RNNCell -->
+ <!-- output: (opening) -->
 */
 
 /// What Chapter 5 computes and prints, in order; its options are in CommandLine.swift.
@@ -52,6 +59,7 @@ extension Chapter05 {
          b₂ (|V|), whatever the length of the text. Unrolled over 4 words or over 40, the
          tape (the computation graph) grows with the length, but it refers to the same six
          parameters, each used at every step.
+         <!-- output: Parameters: -->
         */
         let formula = v * embeddingSize + hiddenSize * hiddenSize + hiddenSize * embeddingSize + hiddenSize
             + v * hiddenSize + v
@@ -86,6 +94,7 @@ extension Chapter05 {
          option away (`--optimizer sgd`, rate 20, clipping at 0.25: with a mean loss, that is
          Zaremba et al.'s rate 1 and clipping at 5 on a loss summed over the steps); on this
          tanh RNN it learns more slowly than Adam (Chapter 6 shows it diverging without clipping).
+         <!-- output: Training: -->
         */
         var settings = RecurrentTrainingSettings()
         settings.batchSize = batchSize
@@ -137,6 +146,7 @@ extension Chapter05 {
         /*: ## Against the n-grams and the published numbers
 
          Same test text, same predicted tokens as Chapter 3's Kneser-Ney models.
+         <!-- output: Perplexity = exp(J) -->
         */
         let counts = NGramCounts(train, order: 5)
         let kn5Model = try KneserNeyModel(counts, order: 5, fallback: .kenLM)  // for comparison: falls back on a small text
@@ -157,6 +167,7 @@ extension Chapter05 {
          Feed a prompt, then repeatedly sample the next word from ŷ and feed it back in.
          A temperature τ reshapes the distribution to p ∝ ŷ^(1/τ): below 1 it favours the
          likely words, above 1 it flattens towards uniform.
+         <!-- output: Generated ( -->
         */
         let promptIDs = [train.endID] + prompt.split(separator: " ").map { train.vocabulary.id(String($0)) }
         say("\n## Generated (prompt \"\(prompt)\", temperature \(temperature), seed \(options.seed))")

@@ -44,6 +44,7 @@ func firstTokensJ(_ model: RNNLanguageModel, stream: TokenStream, count: Int) ->
     return total / Double(n)
 }
 
+// book: details What --json FILE writes
 /// What `--json FILE` writes.
 struct Results: Encodable {
     var validPerplexity = 0.0

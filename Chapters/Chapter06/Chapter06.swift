@@ -26,6 +26,7 @@ import TextData
  geometrically. This chapter checks the product against backpropagation, measures the
  rate, shows an explosion and the clipping that tames it, and shows how identity
  (residual) connections keep a gradient alive through depth.
+ <!-- output: (opening) -->
 */
 /// What Chapter 6 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter06 {
@@ -51,6 +52,7 @@ extension Chapter06 {
      step 4. Backpropagation gives ∂J⁽⁴⁾/∂h⁽¹⁾ from the tape; the same vector comes out of
      writing the three Jacobians ∂h⁽ᵗ⁾/∂h⁽ᵗ⁻¹⁾ = diag(1 − h⁽ᵗ⁾²) W_h explicitly and
      multiplying them onto ∂J⁽⁴⁾/∂h⁽⁴⁾ = Uᵀ(ŷ⁽⁴⁾ − y⁽⁴⁾).
+     <!-- output: ∂J(4)/∂h(1) -->
     */
     func chainRule(seed: UInt64) -> Double {
         let rnn = smallRNN(hiddenSize: 3, steps: 4, inputScale: 1, weightScale: 1.5, seed: seed)
@@ -74,6 +76,7 @@ extension Chapter06 {
      value of W_h is σ, and σ_max = σ), reads T small inputs. The backward sweep gives
      ‖∂J⁽ᵀ⁾/∂h⁽ᵏ⁾‖ for every k at once; the rate per step is fitted to the logarithms, and
      the bound is σ_max(W_h) · max σ′ along the run.
+     <!-- output: ‖∂J(T)/∂h(k)‖ -->
     */
     func normsByDistance(seed: UInt64) -> (rates: (measured: [String: Double], bounds: [String: Double]), plot: LinePlot) {
         say("\n## ‖∂J(T)/∂h(k)‖ against the distance T − k (H = \(hiddenSize), T = \(steps), tanh)")
@@ -133,6 +136,7 @@ extension Chapter06 {
     }
 }
 
+// book: details What --json FILE writes
 /// What `--json FILE` writes.
 struct Results: Encodable {
     /// The measured per-step rate for W_h = 0.8 Q, and its bound σ_max(W_h) · max tanh′.

@@ -5,8 +5,8 @@
     the chapter measures (`geometricRate` in `Gradients.swift`).
  2. **(Coding) Clipping.** Write `clipGradientNorm` (in `Sources/NeuralKit/Optimizers.swift`)
     as Algorithm 1 of the slides: rescale all gradients together when their norm passes the
-    threshold. `Chapter06Tests.testClippingCapsLargeAndKeepsSmallGradients` checks the cap,
-    the direction and that small gradients are left alone.
+    threshold (region `ch6-clipping`). `Chapter06Tests.testClippingCapsLargeAndKeepsSmallGradients`,
+    which grades it, checks the cap, the direction and that small gradients are left alone.
  3. **Explosion.** Rerun the exploding example with `--explosion-learning-rate 1`. Does it
     still diverge without clipping? What does that say about when clipping matters?
  4. **Depth.** In the residual experiment, what happens to the gradient at the first layer

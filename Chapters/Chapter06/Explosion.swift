@@ -28,6 +28,7 @@ struct ExplosionResult: Encodable {
  $$
 
  Clipping keeps the direction of the step and caps its length.
+ <!-- output: Training with SGD -->
 */
 extension Chapter06 {
     static let clipThreshold = 0.25
@@ -89,6 +90,7 @@ extension Chapter06 {
      identity connection, h⁽ˡ⁾ = h⁽ˡ⁻¹⁾ + f(W⁽ˡ⁾ h⁽ˡ⁻¹⁾), each Jacobian becomes
      I + diag(f′) W⁽ˡ⁾, and the identity carries the gradient down unchanged even when
      the other term is small.
+     <!-- output: ‖∂J/∂h(l)‖ through a stack -->
     */
     func residualConnections(seed: UInt64) -> ([String: Double], LinePlot) {
         let depth = 30, width = 32

@@ -28,6 +28,14 @@ import TextData
 
  Along the cell, ∂c⁽ᵗ⁾/∂c⁽ᵗ⁻¹⁾ contains the term diag(f⁽ᵗ⁾): with the forget gate near 1
  the gradient passes back almost unchanged, however far.
+
+ The cell is the library's `LSTMCell`, used by this chapter's language model and by
+ Chapter 9; its `step` computes the six equations above:
+
+ <!-- code: Sources/NeuralKit/Recurrent.swift LSTMCell -->
+
+ The chapter draws one step of the cell from the tape that computed it:
+ <!-- output: (opening) -->
 */
 /// What Chapter 7 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter07 {
@@ -72,6 +80,7 @@ extension Chapter07 {
      gate at 0 (no weights into them, biases ±1000, so σ gives exactly 1 and exactly 0)
      reads 1,000 random inputs, and its cell state comes out bit for bit as it went in.
      A plain RNN has no such switch: its state is rewritten by W_h at every step.
+     <!-- output: Forget gate 1, input gate 0 -->
     */
     func indefiniteMemory() -> Bool {
         var generator = SeededGenerator(seed: options.seed)
@@ -101,6 +110,7 @@ extension Chapter07 {
     }
 }
 
+// book: details What --json FILE writes
 /// What `--json FILE` writes.
 struct Results: Encodable {
     var memoryKeptExactly = false

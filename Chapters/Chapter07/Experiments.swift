@@ -18,6 +18,7 @@ extension Chapter07 {
      cell kept per step, so the gradient of the answer reaches the first step at all;
      learning to keep it longer is then up to training. (With 5, it also learns k = 200
      in this budget; the plain RNN has no such knob.)
+     <!-- output: Recall the token seen -->
     */
     func lagExperiment(figures: URL) throws -> (accuracy: [String: [String: Double]], largest: [String: Int]) {
         let ks = lags.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -71,6 +72,7 @@ extension Chapter07 {
      steps side by side, and the output layer's weight gradient (the largest product of
      the backward pass) is computed on the second core while the first goes back through
      the LSTM layers.
+     <!-- output: LSTM language model: -->
     */
     func languageModel(_ splits: LanguageModellingSplits, results: inout Results) throws {
         let v = splits.train.vocabulary.count

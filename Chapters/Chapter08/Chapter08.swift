@@ -27,6 +27,15 @@ import TextData
  forget gate at 1. This chapter draws the cell and then measures the slides' comparison
  table instead of quoting it: gates, state, parameters, time per training step, and
  quality on the same two tasks for the plain RNN, the LSTM and the GRU.
+
+ The cell is the library's `GRUCell`, beside Chapter 5's `RNNCell` and Chapter 7's
+ `LSTMCell`; its `step` computes the four equations above:
+
+ <!-- code: Sources/NeuralKit/Recurrent.swift GRUCell -->
+
+ The chapter draws one step of the cell, then checks the copy with z = 0 on 1,000 steps:
+ <!-- output: (opening) -->
+ <!-- output: With z = 0 the state is copied -->
 */
 /// What Chapter 8 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter08 {
@@ -71,6 +80,7 @@ extension Chapter08 {
     }
 }
 
+// book: details What --json FILE writes
 /// One row of the comparison.
 struct ModelComparison: Encodable {
     var gates = 0

@@ -21,6 +21,7 @@ extension Chapter08 {
      step run as they are. Then the memory task of Chapter 7 at a few lags, same budget for all
      three (the LSTM's forget bias and the GRU's update bias set so both start out
      keeping their state).
+     <!-- output: Language models on -->
     */
     func compare() throws -> [String: ModelComparison] {
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)

@@ -22,6 +22,7 @@ import TextData
 
  Each part trains on real data with `--data-dir` (CoNLL-2003, the Stanford Sentiment
  Treebank; the dates are generated) and is set beside the earlier chapters' models.
+ <!-- output: (opening) -->
 */
 /// What Chapter 9 computes and prints, in order; its options are in CommandLine.swift.
 extension Chapter09 {
@@ -54,6 +55,7 @@ extension Chapter09 {
      two chains of LSTM steps, one running each way, meeting at every word's output
      layer. The encoder–decoder: the encoder's chain over the source, whose last state
      is the decoder's first.
+     <!-- output: The computation graphs (tiny -->
     */
     func drawGraphs(to figures: URL) throws {
         say("## The computation graphs (tiny sizes)\n")
@@ -230,6 +232,7 @@ extension Chapter09 {
     }
 }
 
+// book: details What --json FILE writes
 struct TaggerOutcome: Encodable {
     var devF1 = 0.0
     var testF1 = 0.0

@@ -17,6 +17,7 @@ import NeuralKit
 
  Unlike Chapter 2's average of word vectors, every h⁽ᵗ⁾ depends on the words before it,
  so "not good" and "good not" are different inputs.
+ <!-- output: 2 · Sentence classification -->
 */
 
 /// How the classifier turns the hidden states into one sentence vector.

@@ -25,6 +25,8 @@ import NeuralKit
  "third" into 04 and 03. Training feeds the decoder the true previous character
  (teacher forcing); testing feeds it its own, and counts an answer right only when all
  ten characters are.
+ <!-- output: 3 · An LSTM encoder -->
+ <!-- output: Results -->
 */
 
 /// One example of the date task: the written date and its ISO form, as tokens.

@@ -4,9 +4,10 @@
     write the same entities in IOB2. (`EntitySpan.spans` in `Sources/TextData/EntityScores.swift`,
     checked by `EntitySpanTests`.)
  2. **(Coding) The backward direction.** Write the `reversed` case of `RecurrentCell.unroll`
-    (in `Sources/NeuralKit/Recurrent.swift`): read the sequence from its last step, return
-    the states in time order. `Chapter09Tests.testReversedUnrollReadsFromTheEnd` and
-    `testBidirectionalTaggerGradientCheck` check it.
+    (in `Sources/NeuralKit/Recurrent.swift`, region `ch9-reversed-unroll`): read the sequence
+    from its last step, return the states in time order. `Chapter09Tests.testReversedUnrollReadsFromTheEnd`
+    compares it with a forward run over the reversed inputs, `Chapter09Tests.testBidirectionalTaggerGradientCheck`
+    checks the bidirectional tagger's gradients; the autograder runs both.
  3. **Pooling.** Which of last, mean and max pooling does best on SST-2 dev, and which is
     most sensitive to word order on "not good" / "good not"? Explain with how each summary
     is computed.

@@ -14,13 +14,16 @@ func chapterNumbers(_ root: URL) throws -> [Int] {
 
 /// A chapter's sources in reading order: the main file, then the files its
 /// `// Reading order:` line names, then any others alphabetically, `Exercises.swift` last.
+/// The line may name the main file itself: the main file's first prose block (the
+/// chapter's title and introduction) still opens the page, and the rest of it is read
+/// at that place (see `chapterPieces`), after the definitions it uses.
 func chapterFiles(_ root: URL, _ number: Int) throws -> [URL] {
     let folder = root.appendingPathComponent("Chapters/\(chapterName(number))")
     let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }.sorted()
     let main = "\(chapterName(number)).swift"
     guard names.contains(main) else { throw BookError("\(folder.path): no \(main)") }
     let text = try String(contentsOf: folder.appendingPathComponent(main), encoding: .utf8)
-    var order = [main]
+    var order: [String] = []
     if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("// Reading order:") }) {
         for name in line.dropFirst("// Reading order:".count).split(separator: ",") {
             let trimmed = name.trimmingCharacters(in: .whitespaces)
@@ -28,9 +31,34 @@ func chapterFiles(_ root: URL, _ number: Int) throws -> [URL] {
             if !order.contains(trimmed) { order.append(trimmed) }
         }
     }
+    if !order.contains(main) { order.insert(main, at: 0) }
     order += names.filter { !order.contains($0) && $0 != "Exercises.swift" }
     if names.contains("Exercises.swift") { order.append("Exercises.swift") }
     return order.map { folder.appendingPathComponent($0) }
+}
+
+/// A chapter's pieces, from its sources (file name and text) in reading order: the main
+/// file's first prose block opens the page wherever the reading order puts the rest of
+/// it; a chapter's `CommandLine.swift` (its options and `@main` entry point) is folded
+/// under "The command line"; every `<!-- code: FILE SYMBOL -->` line of the prose is
+/// replaced by that library declaration (`read` gives a library file's text).
+func chapterPieces(_ sources: [(name: String, text: String)], main: String, read: (String) throws -> String) throws -> [Piece] {
+    var opening: [Piece] = [], rest: [Piece] = []
+    for (name, text) in sources {
+        var filePieces = pieces(of: text)
+        if name == "CommandLine.swift" {
+            filePieces = filePieces.map {
+                if case .code(let code) = $0 { return .folded(summary: "The command line (\(name): options and entry point)", code: code) }
+                return $0
+            }
+        }
+        if name == main, let first = filePieces.first, case .prose = first {
+            opening = [first]
+            filePieces.removeFirst()
+        }
+        rest += filePieces
+    }
+    return try weaveLibraryCode(opening + rest, chapter: main, read: read)
 }
 
 /// What every chapter depends on: the library sources, the sample data, the manifest

@@ -24,6 +24,9 @@ struct Build: ParsableCommand {
     @Flag(help: "Write the Markdown pages only; skip the HTML site (pandoc).")
     var markdownOnly = false
 
+    @Flag(help: "Weave the pages from the outputs saved in Book/output, running no chapter (while editing prose; the build state is left as it was).")
+    var reuseOutput = false
+
     func run() throws {
         let root = try packageRoot(tool: "swift run Book")
         let all = try chapterNumbers(root)
@@ -32,14 +35,19 @@ struct Build: ParsableCommand {
         try FileManager.default.createDirectory(at: book, withIntermediateDirectories: true)
         var state = BuildState.load(book)
         let libraryHash = try hashFiles(libraryFiles(root))
-        let binaries = try buildChapters(root, selected.filter { all.contains($0) })
+        let binaries = reuseOutput ? URL(fileURLWithPath: "/") : try buildChapters(root, selected.filter { all.contains($0) })
         for number in selected where all.contains(number) {
             let name = chapterName(number)
             let files = try chapterFiles(root, number)
-            let hash = String(libraryHash ^ (try hashFiles(files)), radix: 16)
+            let sources = try chapterPieces(
+                files.map { ($0.lastPathComponent, try String(contentsOf: $0, encoding: .utf8)) }, main: "\(name).swift"
+            ) { try String(contentsOf: root.appendingPathComponent($0), encoding: .utf8) }
+            // the page changes when a library file it weaves in does
+            let woven = wovenFiles(sources).map { root.appendingPathComponent($0) }
+            let hash = String(libraryHash ^ (try hashFiles(files + woven)), radix: 16)
             let outputFile = book.appendingPathComponent("output/\(name).txt")
-            if !force, state.hashes[name] == hash, FileManager.default.fileExists(atPath: outputFile.path) {
-                print("\(name): sources unchanged, not re-run")
+            if reuseOutput || (!force && state.hashes[name] == hash), FileManager.default.fileExists(atPath: outputFile.path) {
+                print("\(name): \(reuseOutput ? "its saved output reused" : "sources unchanged"), not re-run")
             } else {
                 print("\(name): running on its bundled sample (seed 1)…")
                 let output = try runChapter(binaries.appendingPathComponent(name), root: root)
@@ -48,15 +56,14 @@ struct Build: ParsableCommand {
                 state.hashes[name] = hash
             }
             let output = normalizeOutput(try String(contentsOf: outputFile, encoding: .utf8))
-            let sources = try files.map { try String(contentsOf: $0, encoding: .utf8) }.flatMap(pieces(of:))
             let exercisesLink = "\n\n---\n\nSources: " + files.map { "`\($0.path.replacingOccurrences(of: root.path + "/", with: ""))`" }.joined(separator: ", ")
-            let page = chapterPage(pieces: sources, output: output) { figure in
+            let page = try chapterPage(pieces: sources, output: output, chapter: name) { figure in
                 FileManager.default.fileExists(atPath: root.appendingPathComponent("Figures/\(figure)").path) ? "../Figures/\(figure)" : nil
             } + exercisesLink + "\n"
             try page.write(to: book.appendingPathComponent("\(name.lowercased()).md"), atomically: true, encoding: .utf8)
         }
         try indexPage(root: root, chapters: all).write(to: book.appendingPathComponent("index.md"), atomically: true, encoding: .utf8)
-        try state.save(book)
+        if !reuseOutput { try state.save(book) }
         if !markdownOnly { try renderSite(root: root, chapters: all) }
         print("Book written to \(book.path)\(markdownOnly ? "" : " (open Book/html/index.html)")")
     }

@@ -385,6 +385,7 @@ public func segmentMean<Scalar>(_ x: Variable<Scalar>, lengths: [Int]) -> Variab
     precondition(xv.rank == 2, "segmentMean: needs a matrix, got shape \(xv.shape)")
     precondition(lengths.allSatisfy { $0 > 0 } && lengths.reduce(0, +) == xv.rows,
                  "segmentMean: segments of lengths \(lengths.prefix(8))… must be positive and cover the \(xv.rows) rows")
+    // BEGIN SOLUTION ch2-segment-mean
     let n = xv.columns
     var out = [Scalar](repeating: 0, count: lengths.count * n)
     var start = 0
@@ -409,6 +410,7 @@ public func segmentMean<Scalar>(_ x: Variable<Scalar>, lengths: [Int]) -> Variab
         }
         return [Tensor(shape: shape, scalars: dx)]
     }
+    // END SOLUTION
 }
 
 /// Element-wise maximum of same-shaped tensors (max-pooling over time, one step at a

@@ -336,13 +336,26 @@ extension RecurrentCell {
         let projected = projectInputs(x)
         var state = initial ?? self.state(zeroState(batchSize: batch), on: x.tape)
         var states = [State?](repeating: nil, count: steps)
-        x.tape.beginLoop()  // for the figures: one column per time step
-        for t in reversed ? Array((0..<steps).reversed()) : Array(0..<steps) {
+        /// Step t's rows of the projected inputs.
+        func inputs(_ t: Int) -> Variable<Scalar> { steps == 1 ? projected : slice(projected, rows: (t * batch)..<((t + 1) * batch)) }
+        // For the figures: one column per time step (the tape stamps each op with its t).
+        x.tape.beginLoop()
+        defer { x.tape.timeStep = nil }
+        guard reversed else {
+            for t in 0..<steps {
+                x.tape.timeStep = t + 1
+                state = step(projected: inputs(t), state: state)
+                states[t] = state
+            }
+            return states.map { $0! }
+        }
+        // BEGIN SOLUTION ch9-reversed-unroll
+        for t in (0..<steps).reversed() {
             x.tape.timeStep = t + 1
-            state = step(projected: steps == 1 ? projected : slice(projected, rows: (t * batch)..<((t + 1) * batch)), state: state)
+            state = step(projected: inputs(t), state: state)
             states[t] = state
         }
-        x.tape.timeStep = nil
         return states.map { $0! }
+        // END SOLUTION
     }
 }

@@ -32,6 +32,29 @@ final class Chapter04Tests: XCTestCase {
         XCTAssertLessThan(fusedResult.maxRelativeError, 1e-6)
     }
 
+    /// The forward pass computed by hand from the parameters' numbers, with loops:
+    /// e = [E[w₁]; …; E[w₄]], h = tanh(W e + b₁), scores U h + b₂, for two windows.
+    func testForwardPassByHand() {
+        var generator = SeededGenerator(seed: 7)
+        let (v, d, hSize) = (6, 2, 3)
+        let model = WindowLanguageModel<Double>(vocabularySize: v, embeddingSize: d, hiddenSize: hSize, using: &generator)
+        for p in model.parameters { p.value = .uniform(p.shape, bound: 0.9, using: &generator) }
+        let contexts = [5, 0, 2, 2, 1, 4, 3, 0]
+        let E = model.embedding.table.value, W = model.hidden.weight.value, b1 = model.hidden.bias!.value
+        let U = model.output.weight.value, b2 = model.output.bias!.value
+        let scores = model.logits(contexts, on: Tape()).value
+        XCTAssertEqual(scores.shape, [2, v])
+        for window in 0..<2 {
+            var e: [Double] = []
+            for position in 0..<4 { e += (0..<d).map { E[contexts[window * 4 + position], $0] } }
+            let h = (0..<hSize).map { i in Foundation.tanh((0..<(4 * d)).reduce(b1.scalars[i]) { $0 + W[i, $1] * e[$1] }) }
+            for word in 0..<v {
+                let expected = (0..<hSize).reduce(b2.scalars[word]) { $0 + U[word, $1] * h[$1] }
+                XCTAssertEqual(scores[window, word], expected, accuracy: 1e-12)
+            }
+        }
+    }
+
     func testDistributionsArePositiveAndSumToOne() {
         var generator = SeededGenerator(seed: 1)
         let v = Self.sample.vocabulary.count
