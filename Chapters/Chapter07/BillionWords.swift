@@ -52,6 +52,8 @@ import TextData
  from its run on our two cores), and the last section trains both on the same text.
 
  ![Output layer time per training step against |V|, full and adaptive softmax, log–log](../Figures/chapter07-softmax-cost.svg)
+
+ <!-- output: The output layer's share -->
 */
 
 /// Multiply-adds per word of the output layer (forward), full and adaptive softmax, for a
@@ -96,16 +98,27 @@ extension Chapter07 {
             OutputLayerCost(vocabularySize: $0, hidden: hidden, body: body)
         }
         say("\n## The output layer's share of the work, full and adaptive softmax")
-        say(String(format: "%d LSTM layers × H = %d: %.0f multiply-adds per word before the output layer; Zipfian targets (s = 1).",
-                   layers, hidden, body))
+        say("\(layers) LSTM layers × H = \(hidden): \(grouped(body)) multiply-adds per word before the output layer; Zipfian targets (s = 1).")
         say("")
         say("| vocabulary | full softmax, multiply-adds per word | share of the model | adaptive softmax | share of the model | full ÷ adaptive |")
         say("| ---: | ---: | ---: | ---: | ---: | ---: |")
         for c in costs {
-            say(String(format: "| %d | %.3g | %.1f%% | %.3g | %.1f%% | %.1f× |", c.vocabularySize, c.fullMultiplyAdds, 100 * c.fullShare,
-                       c.adaptiveMultiplyAdds, 100 * c.adaptiveShare, c.fullMultiplyAdds / c.adaptiveMultiplyAdds))
+            say("| \(grouped(Double(c.vocabularySize))) | \(grouped(c.fullMultiplyAdds)) | "
+                + String(format: "%.1f%% | ", 100 * c.fullShare) + grouped(c.adaptiveMultiplyAdds)
+                + String(format: " | %.1f%% | %.1f× |", 100 * c.adaptiveShare, c.fullMultiplyAdds / c.adaptiveMultiplyAdds))
         }
         return costs
+    }
+
+    /// 1234567.8 → "1,234,568": a whole number with its thousands grouped.
+    func grouped(_ x: Double) -> String {
+        let digits = String(Int(x.rounded()))
+        var out = ""
+        for (i, digit) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return out
     }
 }
 
@@ -137,6 +150,8 @@ struct AdaptiveSoftmaxResults: Encodable {
  ten times wider than ours; ours from a million words on two cores. What carries over
  is the ratio: the output layer's cost, and how little perplexity the adaptive softmax
  gives up for it.
+
+ <!-- output: The same LSTM language model with an adaptive softmax -->
 */
 extension Chapter07 {
     /// `--adaptive-cutoffs` for a vocabulary of `v` words: the list given (each below |V|),

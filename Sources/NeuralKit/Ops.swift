@@ -1,3 +1,5 @@
+import Foundation
+
 /// The differentiable ops: each computes its output and records its local chain rule,
 /// one derivative rule per primitive, all in this file.
 ///
@@ -94,7 +96,8 @@ public func oneMinus<Scalar>(_ x: Variable<Scalar>) -> Variable<Scalar> {
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func * <Scalar>(a: Variable<Scalar>, c: Scalar) -> Variable<Scalar> {
-    a.tape.record("scale ×\(c)", inputs: [a], value: a.value.map { $0 * c }) { g in [g.map { $0 * c }] }
+    // (the label with 4 significant digits: "scale ×0.3333", not every digit of a Double)
+    a.tape.record("scale ×\(String(format: "%.4g", Double(c)))", inputs: [a], value: a.value.map { $0 * c }) { g in [g.map { $0 * c }] }
 }
 
 // MARK: - Non-linearities

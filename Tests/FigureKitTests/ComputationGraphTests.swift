@@ -191,7 +191,7 @@ final class ComputationGraphTests: XCTestCase {
         let tape = Tape<Double>()
         let last = encoder.unroll(tape.input(.uniform([2, 2], bound: 1, using: &g), name: "x"), steps: 2)[1]
         let states = decoder.unroll(tape.input(.uniform([3, 2], bound: 1, using: &g), name: "y"), steps: 3, from: last)
-        let graph = ComputationGraph(tape: tape, output: sum(states[2][0]), title: "encoder–decoder",
+        let graph = ComputationGraph(tape: tape, output: sum(states[2].hidden), title: "encoder–decoder",
                                      loops: .oneAfterAnother(names: ["encoder", "decoder"]))
         XCTAssertEqual(graph.columns, ["encoder t = 1", "encoder t = 2", "decoder t = 1", "decoder t = 2", "decoder t = 3"])
         let parsed = ParsedDOT(try GraphvizRenderer.dot(graph))
@@ -208,7 +208,7 @@ final class ComputationGraphTests: XCTestCase {
         let cell = RNNCell<Double>(inputSize: 3, hiddenSize: 4, name: "rnn", using: &g)
         let tape = Tape<Double>()
         let states = cell.unroll(tape.input(.uniform([4, 3], bound: 1, using: &g), name: "x"), steps: 4)
-        let rnn = ComputationGraph(tape: tape, output: sum(concatenate(rows: states.map { $0[0] })), title: "rnn")
+        let rnn = ComputationGraph(tape: tape, output: sum(concatenate(rows: states.map(\.hidden))), title: "rnn")
         for (name, graph) in [("rnn", rnn), ("birnn", bidirectional())] {
             let svg = try String(contentsOf: try GraphvizRenderer.render(graph, to: directory, name: name)[0], encoding: .utf8)
             var lefts: [Int: Double] = [:]
@@ -236,7 +236,7 @@ final class ComputationGraphTests: XCTestCase {
         let tape = Tape<Double>()
         let x = tape.input(.uniform([3, 2], bound: 1, using: &g), name: "x")
         let right = forward.unroll(x, steps: 3), left = backward.unroll(x, steps: 3, reversed: true)
-        let both = zip(right, left).map { concatenate(columns: [$0[0], $1[0]]) }
+        let both = zip(right, left).map { concatenate(columns: [$0.hidden, $1.hidden]) }
         return ComputationGraph(tape: tape, output: sum(concatenate(rows: both)), title: "birnn", loops: .stacked)
     }
 
