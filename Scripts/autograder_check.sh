@@ -19,7 +19,7 @@ grade() { "$bin" grade "$1" --results "$2" --work "$work/grading" >"$2.log" 2>&1
 echo "1. student version"
 "$bin" student "$work/student"
 if grep -rq "BEGIN HIDDEN TESTS" "$work/student/Tests"; then echo "hidden tests leaked into the student version"; exit 1; fi
-if grep -q "f \* c + i \* candidate" "$work/student/Sources/NeuralKit/Recurrent.swift"; then echo "a solution leaked into the student version"; exit 1; fi
+if grep -q "f \* c + i \* candidate" "$work/student/Sources/NeuralKit/Layers/Recurrent.swift"; then echo "a solution leaked into the student version"; exit 1; fi
 grade "$work/student" "$work/student.json"
 
 echo "2. solution"
@@ -37,12 +37,12 @@ def set_region(path, rid, body):
     assert pattern.search(text), (path, rid)
     text = pattern.sub(lambda m: m.group(1) + body + m.group(3), text, count=1)
     open(full, "w").write(text)
-solution = open("Sources/NeuralKit/Recurrent.swift").read()
+solution = open("Sources/NeuralKit/Layers/Recurrent.swift").read()
 rnn = re.search(r"// BEGIN SOLUTION ch5-rnn-step\n(.*?)\n\s*// END SOLUTION", solution, re.S).group(1)
-set_region("Sources/NeuralKit/Recurrent.swift", "ch5-rnn-step", rnn)
-set_region("Sources/NeuralKit/Optimizers.swift", "ch6-clipping",
+set_region("Sources/NeuralKit/Layers/Recurrent.swift", "ch5-rnn-step", rnn)
+set_region("Sources/NeuralKit/Optimizers/Optimizers.swift", "ch6-clipping",
            "    while !parameters.isEmpty { parameters[0].zeroGradient() }\n    return 0")
-set_region("Sources/NeuralKit/Recurrent.swift", "ch8-gru-cell",
+set_region("Sources/NeuralKit/Layers/Recurrent.swift", "ch8-gru-cell",
            "        let outOfRange = [state[0]][3]\n        return [outOfRange]")
 set_region("Sources/NGram/SimpleModels.swift", "ch3-add-delta",
            "        return thisNameIsNotDefined * 2")

@@ -3,7 +3,7 @@
  1. **Order.** Find two SST dev sentences with the same words in a different order and
     different gold labels, or argue from the treebank why such pairs are rare. What does
     that say about the cost of averaging measured in this chapter?
- 2. **(Coding) The average.** Write `segmentMean` (in `Sources/NeuralKit/Ops.swift`):
+ 2. **(Coding) The average.** Write `segmentMean` (in `Sources/NeuralKit/Autodiff/Ops.swift`):
     the forward mean of each run of rows, and its backward pass (region `ch2-segment-mean`).
     `GradientCheckTests.testSegmentMeanValues` checks the means against a hand count,
     `GradientCheckTests.testSegmentMean` and `Chapter02Tests.testGradientCheck` the gradients

@@ -32,7 +32,7 @@ import TextData
  Chapter 8 are its siblings there). `projectInputs` computes W_e e⁽ᵗ⁾ + b₁ for every
  step of a window at once, and `step` adds W_h h⁽ᵗ⁻¹⁾ and applies σ:
 
- <!-- code: Sources/NeuralKit/Recurrent.swift RNNCell -->
+ <!-- code: Sources/NeuralKit/Layers/Recurrent.swift RNNCell -->
  <!-- output: (opening) -->
 */
 

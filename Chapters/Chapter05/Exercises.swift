@@ -2,7 +2,7 @@
 
  1. **Shared weights.** Unroll the RNN over 4 and over 40 words. How many parameters does
     each graph use, and how many ops? (The chapter prints both; `testAnyLengthWithAFixedParameterCount`.)
- 2. **(Coding) The RNN step.** Write `RNNCell.step` (in `Sources/NeuralKit/Recurrent.swift`,
+ 2. **(Coding) The RNN step.** Write `RNNCell.step` (in `Sources/NeuralKit/Layers/Recurrent.swift`,
     region `ch5-rnn-step`): h⁽ᵗ⁾ = σ(W_h h⁽ᵗ⁻¹⁾ + W_e e⁽ᵗ⁾ + b₁). `RecurrentTests.testRNNCellMatchesTheFormula`
     checks it against the formula computed by hand, `Chapter05Tests.testGradientCheckThroughTime`
     the gradient through time; the autograder runs both.

@@ -32,7 +32,7 @@ import TextData
  The cell is the library's `LSTMCell`, used by this chapter's language model and by
  Chapter 9; its `step` computes the six equations above:
 
- <!-- code: Sources/NeuralKit/Recurrent.swift LSTMCell -->
+ <!-- code: Sources/NeuralKit/Layers/Recurrent.swift LSTMCell -->
 
  The chapter draws one step of the cell from the tape that computed it:
  <!-- output: (opening) -->

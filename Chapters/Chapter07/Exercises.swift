@@ -3,7 +3,7 @@
  1. **Memory.** With f = 1 and i = 0, c⁽ᵗ⁾ = c⁽ᵗ⁻¹⁾ exactly. Which gate values make the
     LSTM behave like the plain RNN of Chapter 5, as closely as it can?
  2. **(Coding) The LSTM cell.** Write the LSTM step gate by gate, as the equations read
-    (`LSTMCell` in `Sources/NeuralKit/Recurrent.swift`, region `ch7-lstm-cell`).
+    (`LSTMCell` in `Sources/NeuralKit/Layers/Recurrent.swift`, region `ch7-lstm-cell`).
     `GatedCellTests.testLSTMStepMatchesTheEquations` checks one step against the equations
     computed by hand, `GatedCellTests.testLSTMCellGradientsThroughTwoSteps` the gradients,
     `GatedCellTests.testLSTMKeepsItsCellIndefinitely` the exact-memory claim; the autograder

@@ -65,7 +65,7 @@ extension Chapter07 {
      the fifth on).
 
      For speed, each layer runs the whole 20-step window as one op (`LSTMWindowKernel` in
-     `Sources/NeuralKit/WindowKernels.swift`, which the model picks with its default
+     `Sources/NeuralKit/Fast/WindowKernels.swift`, which the model picks with its default
      `recurrence: .wholeWindow`) instead of a dozen ops per step. It does the same
      arithmetic as `LSTMCell.step`, step for step: a test checks every h(t) and every
      gradient bit for bit. Both cores stay busy: the two halves of the batch run their

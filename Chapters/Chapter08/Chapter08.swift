@@ -31,7 +31,7 @@ import TextData
  The cell is the library's `GRUCell`, beside Chapter 5's `RNNCell` and Chapter 7's
  `LSTMCell`; its `step` computes the four equations above:
 
- <!-- code: Sources/NeuralKit/Recurrent.swift GRUCell -->
+ <!-- code: Sources/NeuralKit/Layers/Recurrent.swift GRUCell -->
 
  The chapter draws one step of the cell, then checks the copy with z = 0 on 1,000 steps:
  <!-- output: (opening) -->

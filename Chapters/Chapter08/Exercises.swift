@@ -3,7 +3,7 @@
  1. **Count.** Write the GRU's parameter count for input size d and hidden size H, and the
     LSTM's. For d = H = 200, by how much is the GRU smaller?
     (`testParameterCountsEqualTheFormula` checks both.)
- 2. **(Coding) The GRU cell.** Write `GRUCell.step` (in `Sources/NeuralKit/Recurrent.swift`,
+ 2. **(Coding) The GRU cell.** Write `GRUCell.step` (in `Sources/NeuralKit/Layers/Recurrent.swift`,
     region `ch8-gru-cell`): update and reset gates, the candidate, and
     h⁽ᵗ⁾ = (1 − z) ⊙ h⁽ᵗ⁻¹⁾ + z ⊙ ĥ. `GatedCellTests.testGRUStepMatchesTheEquations` checks
     one step against the equations computed by hand, `GatedCellTests.testGRUCellGradientsThroughTwoSteps`

@@ -4,7 +4,7 @@
     write the same entities in IOB2. (`EntitySpan.spans` in `Sources/TextData/EntityScores.swift`,
     checked by `EntitySpanTests`.)
  2. **(Coding) The backward direction.** Write the `reversed` case of `RecurrentCell.unroll`
-    (in `Sources/NeuralKit/Recurrent.swift`, region `ch9-reversed-unroll`): read the sequence
+    (in `Sources/NeuralKit/Layers/Recurrent.swift`, region `ch9-reversed-unroll`): read the sequence
     from its last step, return the states in time order. `Chapter09Tests.testReversedUnrollReadsFromTheEnd`
     compares it with a forward run over the reversed inputs, `Chapter09Tests.testBidirectionalTaggerGradientCheck`
     checks the bidirectional tagger's gradients; the autograder runs both.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A chapter whose model lives in the library shows it where its prose explains it: a
-/// prose line `<!-- code: Sources/NeuralKit/Recurrent.swift LSTMCell -->` is replaced by
+/// prose line `<!-- code: Sources/NeuralKit/Layers/Recurrent.swift LSTMCell -->` is replaced by
 /// that declaration, its doc comment and its body, found by name (never by line number,
 /// so the library can change around it). `Type.member` names a member of a type
 /// (`LSTMCell.step`); a type's extensions are not included.
