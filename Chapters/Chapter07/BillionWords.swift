@@ -216,7 +216,7 @@ extension Chapter07 {
         ("RNN-2048 + BlackOut sampling (Ji et al. 2015)", "68.3"),
         ("Sparse non-negative matrix LM (Shazeer et al. 2015)", "52.9"),
         ("LSTM-2048 (Jozefowicz et al. 2016)", "43.7"),
-        ("2-layer LSTM-8192 (Jozefowicz et al. 2016; 32 GPUs)", "30.0"),
+        ("2-layer LSTM-8192-1024, character-CNN inputs (Jozefowicz et al. 2016; 32 GPUs)", "30.0"),
         ("Grave et al., small: LSTM-2048, adaptive softmax (1 GPU)", "43.9"),
         ("Grave et al., large: 2-layer LSTM-2048, adaptive softmax (1 GPU)", "39.8"),
     ]
