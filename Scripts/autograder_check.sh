@@ -43,7 +43,7 @@ set_region("Sources/NeuralKit/Layers/Recurrent.swift", "ch5-rnn-step", rnn)
 set_region("Sources/NeuralKit/Optimizers/Optimizers.swift", "ch6-clipping",
            "    while !parameters.isEmpty { parameters[0].zeroGradient() }\n    return 0")
 set_region("Sources/NeuralKit/Layers/Recurrent.swift", "ch8-gru-cell",
-           "        let outOfRange = [state[0]][3]\n        return [outOfRange]")
+           "        let outOfRange = [state.hidden][3]\n        return HiddenState(hidden: outOfRange)")
 set_region("Sources/NGram/SimpleModels.swift", "ch3-add-delta",
            "        return thisNameIsNotDefined * 2")
 PY

@@ -201,7 +201,7 @@ extension Chapter07 {
         if options.dataDir != nil {  // (a ratio of two speeds: not in the book, whose run is the sample's)
             say(String(format: "Adaptive ÷ full training speed: %.2f×", adaptive.wordsPerSecond / results.full.wordsPerSecond))
         }
-        say("\n| One Billion Word benchmark: Grave et al. (2017), Table 2 | test perplexity |")
+        say("\n| One Billion Word benchmark: Grave et al. (2017), Table 2, as the lecture shows it | test perplexity |")
         say("| --- | ---: |")
         for (model, perplexity) in Self.billionWordTable { say("| \(model) | \(perplexity) |") }
         return results

@@ -8,12 +8,13 @@ import TextData
 /// run in turn, round after round, so that a slow spell of a noisy machine hits all of
 /// them alike; the figure is the median over rounds.
 ///
-///     swift run -c release Benchmarks rnn-lm|lstm-lm|gru-lstm|gemm|softmax-cost [rounds [configuration]]
+///     swift run -c release Benchmarks rnn-lm|lstm-lm|gru-lm|gru-lstm|gemm|softmax-cost [rounds [configuration]]
 ///
 /// rnn-lm: training windows of the Chapter 5 RNN language model at Penn Treebank sizes
 /// (|V| = 10,000, d = H = 200, batch 20, BPTT 20, SGD with clipping), on random word ids;
 /// lstm-lm: the same for Chapter 7's two-layer LSTM (2 × 200, Zaremba et al.'s small
-/// model). Prints words per second per configuration. They run on the fast kernels, as
+/// model); gru-lm: a one-layer GRU (1 × 200), as PyTorch's `gru:1` in the peers' script.
+/// Prints words per second per configuration. They run on the fast kernels, as
 /// real-data training does (BENCH_KERNELS=exact for the exact ones).
 /// gru-lstm: Chapter 8's "the GRU is faster": one-layer LSTM and GRU language models at
 /// Chapter 8's sizes and training (d = H = 200, Adam), interleaved round by round; the
@@ -23,8 +24,8 @@ import TextData
 /// gemm: GFLOP/s of the exact and the fast Float matrix products at the sizes the
 /// chapters use (see `GEMMBenchmark.swift`).
 let arguments = CommandLine.arguments.dropFirst()
-guard let mode = arguments.first, ["rnn-lm", "lstm-lm", "gru-lstm", "gemm", "softmax-cost"].contains(mode) else {
-    print("usage: Benchmarks rnn-lm|lstm-lm|gru-lstm|gemm|softmax-cost [rounds]")
+guard let mode = arguments.first, ["rnn-lm", "lstm-lm", "gru-lm", "gru-lstm", "gemm", "softmax-cost"].contains(mode) else {
+    print("usage: Benchmarks rnn-lm|lstm-lm|gru-lm|gru-lstm|gemm|softmax-cost [rounds [configuration]]")
     exit(2)
 }
 let rounds = arguments.dropFirst().first.flatMap(Int.init) ?? 5
@@ -103,6 +104,11 @@ for round in 0...rounds {
             let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d, layers: [cell], name: "rnn", using: &g)
             // (An RNNCell has no whole-window kernel: its window runs `step` by step either way.)
             report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: 1, label: "")
+        } else if mode == "gru-lm" {
+            var model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d,
+                                               layers: [GRUCell<Float>(inputSize: d, hiddenSize: h, name: "gru", using: &g)], name: "lm", using: &g)
+            model.recurrence = .wholeWindow  // GRUWindowKernel, as Chapter 8 trains
+            report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: 1, label: "")
         } else {
             let cells = [LSTMCell<Float>(inputSize: d, hiddenSize: h, name: "lstm1", using: &g),
                          LSTMCell<Float>(inputSize: h, hiddenSize: h, name: "lstm2", using: &g)]
@@ -113,7 +119,7 @@ for round in 0...rounds {
         if round > 0 { rates[c].append(report.wordsPerSecond) }  // round 0 warms up
     }
 }
-print("\(mode == "rnn-lm" ? "RNN LM (1 × 200)" : "LSTM LM (2 × 200)") training step, |V| = \(v), d = H = \(h), batch \(batch) × BPTT \(bptt), SGD + clipping; \(rounds) rounds × \(windowsPerRound) windows")
+print("\(["rnn-lm": "RNN LM (1 × 200)", "gru-lm": "GRU LM (1 × 200)"][mode] ?? "LSTM LM (2 × 200)") training step, |V| = \(v), d = H = \(h), batch \(batch) × BPTT \(bptt), SGD + clipping; \(rounds) rounds × \(windowsPerRound) windows")
 for (configuration, r) in zip(configurations, rates) where !r.isEmpty {
     let sorted = r.sorted()
     print(String(format: "  %-60@ median %6.0f words/s  (min %.0f, max %.0f)", configuration.name as NSString,

@@ -151,9 +151,9 @@ final class LibraryCodeTests: XCTestCase {
         ) -> Int {
             let text = "}}} { \\\\" // }
             /* } */
-            // BEGIN SOLUTION ch7-lstm-cell
+            // BEGIN \("SOLUTION") ch7-lstm-cell
             return state + text.count
-            // END SOLUTION
+            // END \("SOLUTION")
         }
         public var stateCount: Int { 2 }
     }
