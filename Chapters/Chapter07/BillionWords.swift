@@ -159,7 +159,7 @@ extension Chapter07 {
     /// of it otherwise. (On the sample's 79 words, a head of 19 leaves the model at SGD's
     /// rate of 20 stuck where it predicts the word frequencies alone, perplexity 45; it
     /// trains at a rate of 5. A head of 39 trains at the chapter's rate.)
-    func adaptiveSoftmaxCutoffs(vocabularySize v: Int) throws -> [Int]? {
+    func chosenAdaptiveCutoffs(vocabularySize v: Int) throws -> [Int]? {
         guard let text = adaptiveCutoffs else { return [v > 4_000 ? 2_000 : max(1, v / 2)] }
         if text == "none" { return nil }
         let cutoffs = try OptionCheck.positiveList(text, "--adaptive-cutoffs", example: "2000")
@@ -170,17 +170,16 @@ extension Chapter07 {
     }
 
     /// Trains the language model again with an adaptive softmax and prints it beside the
-    /// full softmax's run (`full`, the results of ``languageModel(_:results:)``), then the
-    /// slide's table, and draws the layer's graph.
-    func adaptiveSoftmaxComparison(_ splits: LanguageModellingSplits, full: Results) throws -> AdaptiveSoftmaxResults {
+    /// full softmax's run (`full` and `parameters`, what ``languageModel(_:results:)``
+    /// measured and returned), then the slide's table, and draws the layer's graph.
+    func adaptiveSoftmaxComparison(_ splits: LanguageModellingSplits, full: Results, parameters: Int) throws -> AdaptiveSoftmaxResults {
         let v = splits.train.vocabulary.count
         let costs = outputLayerCosts(layers: layers, hidden: hidden)
-        let fullModelParameters = lstmLanguageModel(vocabularySize: v).parameters.parameterCount()
         var results = AdaptiveSoftmaxResults(
-            cutoffs: [], full: .init(testPerplexity: full.testPerplexity, wordsPerSecond: full.wordsPerSecond, parameters: fullModelParameters),
+            cutoffs: [], full: .init(testPerplexity: full.testPerplexity, wordsPerSecond: full.wordsPerSecond, parameters: parameters),
             adaptive: nil, costByVocabulary: costs)
         try drawAdaptiveSoftmax(to: figures)
-        guard let cutoffs = try adaptiveSoftmaxCutoffs(vocabularySize: v) else { return results }
+        guard let cutoffs = try chosenAdaptiveCutoffs(vocabularySize: v) else { return results }
         results.cutoffs = cutoffs
         let model = lstmLanguageModel(vocabularySize: v, adaptiveSoftmaxCutoffs: cutoffs)
         let epochs = languageModelEpochs

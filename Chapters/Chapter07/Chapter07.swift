@@ -54,8 +54,8 @@ extension Chapter07 {
         results.largestLagLearned = lagResults.largest
         results.maxLagRnn = lagResults.largest["rnn"] ?? 0
         results.maxLagLstm = lagResults.largest["lstm"] ?? 0
-        try languageModel(splits, results: &results)
-        results.adaptiveSoftmax = try adaptiveSoftmaxComparison(splits, full: results)
+        let parameters = try languageModel(splits, results: &results)
+        results.adaptiveSoftmax = try adaptiveSoftmaxComparison(splits, full: results, parameters: parameters)
     }
 
     /// One step of a small LSTM cell, drawn from its tape.

@@ -74,7 +74,8 @@ extension Chapter07 {
      the LSTM layers.
      <!-- output: LSTM language model: -->
     */
-    func languageModel(_ splits: LanguageModellingSplits, results: inout Results) throws {
+    /// Returns the model's parameter count (the billion-word section prints it again).
+    func languageModel(_ splits: LanguageModellingSplits, results: inout Results) throws -> Int {
         let v = splits.train.vocabulary.count
         let model = lstmLanguageModel(vocabularySize: v)
         let settings = languageModelSettings, epochs = languageModelEpochs
@@ -117,6 +118,7 @@ extension Chapter07 {
             say("| Zaremba et al. 2014, non-regularized LSTM, 2 × 200, PTB test | 114.5 |")
         }
         say(String(format: "Validation perplexity %.1f.", results.validPerplexity))
+        return model.parameters.parameterCount()
     }
 
     /// The chapter's LSTM language model for a vocabulary of `v` words (with an adaptive

@@ -56,7 +56,6 @@ func softmaxCostBenchmark(rounds: Int, figures: String?) {
         }
     }
 
-    let median = { (r: [Double]) in r.sorted()[r.count / 2] }
     let full = seconds["full"]!.map(median), adaptive = seconds["adaptive"]!.map(median)
     print("Output layer, one training step: N = \(rows) rows (batch 20 × BPTT 20), d = \(d), Zipf targets (s = 1), fast kernels, 2 threads; medians of \(rounds) rounds")
     print("| vocabulary | head share of targets | full softmax, ms | adaptive softmax, ms | speedup |")
@@ -107,6 +106,9 @@ func zipfSample(count: Int, vocabularySize v: Int, using generator: inout Seeded
         return low
     }
 }
+
+/// The middle of the rounds' figures (the upper middle for an even count).
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 /// Least-squares line y = slope · x + intercept.
 func lineFit(_ x: [Double], _ y: [Double]) -> (slope: Double, intercept: Double) {

@@ -73,7 +73,6 @@ if mode == "gru-lstm" {
             if round > 0 { stepSeconds[name]!.append(report.seconds / Double(max(report.windows, 1))) }  // round 0 warms up
         }
     }
-    let median = { (r: [Double]) in r.sorted()[r.count / 2] }
     print("LSTM vs GRU LM (1 × 200) training step, |V| = \(v), d = H = \(h), batch \(batch) × BPTT \(bptt), Adam + clipping; \(rounds) rounds × \(windowsPerRound) windows")
     for name in ["lstm", "gru"] {
         let r = stepSeconds[name]!.sorted()

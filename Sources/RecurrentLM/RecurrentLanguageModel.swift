@@ -31,6 +31,42 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
             case .adaptive(let layer): return layer.parameters
             }
         }
+
+        /// The mean cross-entropy of h's rows (N × H) against `targets`, as the equations
+        /// read (the step-by-step unrolling's J(t)).
+        func loss(_ h: Variable<Scalar>, targets: [Int]) -> Variable<Scalar> {
+            switch self {
+            case .full(let output): return softmaxCrossEntropy(logits: output(h), labels: targets)
+            case .adaptive(let output): return output.loss(h, targets: targets)
+            }
+        }
+
+        /// The same as one fused op, for every step's h(t) at once; a target of −1 marks a
+        /// padding row, which counts for nothing.
+        func fusedLoss(_ h: Variable<Scalar>, targets: [Int]) -> Variable<Scalar> {
+            switch self {
+            case .full(let output):
+                let tape = h.tape
+                return linearSoftmaxCrossEntropy(h, weight: tape.parameter(output.weight),
+                                                 bias: output.bias.map(tape.parameter), labels: targets)
+            case .adaptive(let output):
+                guard targets.contains(where: { $0 < 0 }) else { return output.fusedLoss(h, targets: targets) }
+                let rows = targets.indices.filter { targets[$0] >= 0 }
+                return output.fusedLoss(gather(h, rows: rows, label: "rows with a target"), targets: rows.map { targets[$0] })
+            }
+        }
+
+        /// The distribution over the next word for each row of h (B × H).
+        func distribution(after h: Tensor<Scalar>) -> Tensor<Scalar> {
+            switch self {
+            case .full(let output):
+                let tape = Tape<Scalar>()
+                return softmax(output(tape.input(h, name: "h"))).value
+            case .adaptive(let output):
+                let logP = output.logProbabilities(h)
+                return Tensor(shape: logP.shape, scalars: logP.scalars.map { Scalar.exp($0) })
+            }
+        }
     }
 
     /// U and b₂ of the full softmax. (A model built with an adaptive softmax has none:
@@ -145,7 +181,7 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
         switch unrolling {
         case .batched:
             let (outputs, finalState) = hiddenStates(inputs, from: state, on: tape, dropout: rate, using: &generator)
-            return (outputLoss(outputs, targets: targets.flatMap { $0 }), finalState)
+            return (outputLayer.fusedLoss(outputs, targets: targets.flatMap { $0 }), finalState)
         case .stepByStep:
             precondition(targets.allSatisfy { $0.allSatisfy { $0 >= 0 } }, "stepByStep unrolling takes no padding")
             var current = zip(layers, state).map { cell, s in cell.state(s, on: tape) }
@@ -158,11 +194,7 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
                     current[l] = cell(x, state: current[l])
                     x = current[l].hidden
                 }
-                let stepLoss: Variable<Scalar>
-                switch outputLayer {
-                case .full(let output): stepLoss = softmaxCrossEntropy(logits: output(x), labels: targets[t])
-                case .adaptive(let output): stepLoss = output.loss(x, targets: targets[t])
-                }
+                let stepLoss = outputLayer.loss(x, targets: targets[t])
                 total = total.map { $0 + stepLoss } ?? stepLoss
             }
             tape.timeStep = nil
@@ -170,31 +202,9 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
         }
     }
 
-    /// The output layer and the mean cross-entropy of every step's h(t) (N × H) against
-    /// `targets` (N, −1 for a padding row, which counts for nothing), as one fused op.
-    func outputLoss(_ h: Variable<Scalar>, targets: [Int]) -> Variable<Scalar> {
-        switch outputLayer {
-        case .full(let output):
-            let tape = h.tape
-            return linearSoftmaxCrossEntropy(h, weight: tape.parameter(output.weight),
-                                             bias: output.bias.map(tape.parameter), labels: targets)
-        case .adaptive(let output):
-            guard targets.contains(where: { $0 < 0 }) else { return output.fusedLoss(h, targets: targets) }
-            let rows = targets.indices.filter { targets[$0] >= 0 }
-            return output.fusedLoss(gather(h, rows: rows, label: "rows with a target"), targets: rows.map { targets[$0] })
-        }
-    }
-
     /// The distribution ŷ over the next word after each sequence of a batch, from the
     /// top layer's h (B × H): softmax(U h + b₂), or the adaptive softmax's p(w | h).
     public func distribution(after h: Tensor<Scalar>) -> Tensor<Scalar> {
-        switch outputLayer {
-        case .full(let output):
-            let tape = Tape<Scalar>()
-            return softmax(output(tape.input(h, name: "h"))).value
-        case .adaptive(let output):
-            let logP = output.logProbabilities(h)
-            return Tensor(shape: logP.shape, scalars: logP.scalars.map { Scalar.exp($0) })
-        }
+        outputLayer.distribution(after: h)
     }
 }

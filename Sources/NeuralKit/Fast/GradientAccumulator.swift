@@ -23,8 +23,6 @@ import Foundation
 final class GradientAccumulator<Scalar: TensorScalar> {
     /// The parameter's name, for error messages.
     let name: String
-    /// The gradient's size (the parameter's), readable while background work runs.
-    private let count: Int, columns: Int
     private var accumulated: Tensor<Scalar>
     /// Work adding into `accumulated` on another thread (see ``addInBackground(parts:_:)``).
     private var background: (DispatchGroup, BackgroundWork)?
@@ -48,8 +46,6 @@ final class GradientAccumulator<Scalar: TensorScalar> {
     init(name: String, shape: [Int]) {
         self.name = name
         self.accumulated = .zeros(shape)
-        self.count = accumulated.count
-        self.columns = accumulated.columns
     }
 
     /// Work still running writes into this gradient: let it finish first.
@@ -237,8 +233,9 @@ final class GradientAccumulator<Scalar: TensorScalar> {
     /// Calls `update(range)` for each run of elements that may have a nonzero gradient:
     /// the whole tensor, or the touched rows one by one.
     func forEachUpdatedRange(_ update: (Range<Int>) -> Void) {
-        guard let touched = touchedRows else { return update(0..<count) }
-        let d = columns
+        // (`touchedRows` has finished any background work, so `storedGradient` is free)
+        guard let touched = touchedRows else { return update(0..<storedGradient.count) }
+        let d = storedGradient.columns
         for id in touched { update((id * d)..<((id + 1) * d)) }
     }
 
@@ -246,6 +243,7 @@ final class GradientAccumulator<Scalar: TensorScalar> {
     /// element alone): a large dense tensor is updated as two halves on two threads.
     func forEachUpdatedRangeInParallel(_ update: (Range<Int>) -> Void) {
         guard touchedRows == nil else { return forEachUpdatedRange(update) }
+        let count = storedGradient.count
         forEachRowChunk(count, work: count / 4) { _, range in update(range) }
     }
 }

@@ -38,19 +38,20 @@ public struct AdaptiveSoftmax<Scalar: TensorScalar>: Layer {
                      && (cutoffs.last ?? 0) < vocabularySize,
                      "AdaptiveSoftmax: cutoffs \(cutoffs) must increase inside 1..<\(vocabularySize)")
         boundaries = cutoffs + [vocabularySize]
-        func linear(_ output: Int, _ input: Int, _ label: String, bias: Bool) -> Linear<Scalar> {
+        /// `name.part.weight` (output × input) uniform in ±1/√input, and `name.part.b` when `bias`.
+        func linear(_ output: Int, _ input: Int, _ part: String, weight: String, bias: Bool) -> Linear<Scalar> {
             let bound = 1 / Double(input).squareRoot()
-            return Linear(weight: Parameter("\(name).\(label).\(bias ? "W" : "P")", .uniform([output, input], bound: bound, using: &generator)),
-                          bias: bias ? Parameter("\(name).\(label).b", .zeros([output])) : nil)
+            return Linear(weight: Parameter("\(name).\(part).\(weight)", .uniform([output, input], bound: bound, using: &generator)),
+                          bias: bias ? Parameter("\(name).\(part).b", .zeros([output])) : nil)
         }
         let headSize = boundaries[0] + cutoffs.count
-        head = linear(headSize, d, "head", bias: true)
+        head = linear(headSize, d, "head", weight: "W", bias: true)
         var tails: [(Linear<Scalar>, Linear<Scalar>)] = []
         var width = d
         for k in stride(from: 1, through: cutoffs.count, by: 1) {
             width = max(1, width / reduction)
-            tails.append((linear(width, d, "tail\(k)", bias: false),
-                          linear(boundaries[k] - boundaries[k - 1], width, "tail\(k)", bias: true)))
+            tails.append((linear(width, d, "tail\(k)", weight: "P", bias: false),
+                          linear(boundaries[k] - boundaries[k - 1], width, "tail\(k)", weight: "W", bias: true)))
         }
         self.tails = tails
     }

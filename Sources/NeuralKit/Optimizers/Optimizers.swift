@@ -69,20 +69,16 @@ public struct Adagrad<Scalar: TensorScalar>: Optimizer {
             p.value.scalars.withUnsafeMutableBufferPointer { v in
                 gradient.scalars.withUnsafeBufferPointer { g in
                     sumSquares.withUnsafeMutableBufferPointer { s in
-                        if lambda != 0 {
-                            for i in 0..<v.count {
-                                let gi = g[i] + lambda * v[i]
+                        func update(_ range: Range<Int>) {
+                            for i in range {
+                                let gi = lambda == 0 ? g[i] : g[i] + lambda * v[i]
+                                guard gi != 0 else { continue }
                                 s[i] += gi * gi
                                 v[i] -= eta * gi / (s[i].squareRoot() + eps)
                             }
-                            return
                         }
-                        p.forEachUpdatedRangeInParallel { range in
-                            for i in range where g[i] != 0 {
-                                s[i] += g[i] * g[i]
-                                v[i] -= eta * g[i] / (s[i].squareRoot() + eps)
-                            }
-                        }
+                        // with decay every element has a gradient; without, only the touched rows
+                        if lambda != 0 { update(0..<v.count) } else { p.forEachUpdatedRangeInParallel(update) }
                     }
                 }
             }
