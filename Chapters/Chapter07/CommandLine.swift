@@ -19,7 +19,7 @@ struct Chapter07: Chapter {
     var lagHidden = 32
 
     @Option(help: "Training updates (batches of 32) per model and lag.")
-    var lagUpdates = 400
+    var lagUpdates = 100
 
     @Option(help: "Initial forget-gate bias of the memory experiment's LSTM (σ(b) is how much it keeps per step at first).")
     var lagForgetBias = 3.0
@@ -33,11 +33,15 @@ struct Chapter07: Chapter {
     @Option(help: "Language model: stacked LSTM layers.")
     var layers = 2
 
-    @Option(help: "Language model: hidden size (and embedding size).")
-    var hidden = 200
+    @Option(name: .customLong("hidden"),
+            help: "Language model: hidden size (and embedding size) (default: 200 on the Penn Treebank, 100 on the sample).")
+    var hiddenOption: Int?
 
-    @Option(help: "Language model: SGD learning rate on the mean loss (20 = Zaremba et al.'s 1 on a loss summed over 20 steps).")
-    var learningRate: Float = 20
+    @Option(name: .customLong("learning-rate"), help: """
+        Language model: SGD learning rate on the mean loss (default: 20 on the Penn Treebank, Zaremba et al.'s 1 \
+        on a loss summed over 20 steps; 15 on the sample).
+        """)
+    var learningRateOption: Float?
 
     @Option(help: "Language model: clip the gradient's norm to this (0.25 here = Zaremba et al.'s 5).")
     var clip = 0.25
@@ -66,8 +70,8 @@ struct Chapter07: Chapter {
         try OptionCheck.positive(lagLearningRate, "--lag-learning-rate")
         try OptionCheck.atLeast(1, epochs, "--epochs")
         try OptionCheck.atLeast(1, layers, "--layers")
-        try OptionCheck.atLeast(1, hidden, "--hidden")
-        try OptionCheck.positive(learningRate, "--learning-rate")
+        try OptionCheck.atLeast(1, hiddenOption, "--hidden")
+        try OptionCheck.positive(learningRateOption ?? 1, "--learning-rate")
         try OptionCheck.nonNegative(clip, "--clip")
         try OptionCheck.atLeast(0, decayAfter, "--decay-after")
         try OptionCheck.atLeast(1, blasThreads, "--blas-threads")
@@ -83,7 +87,7 @@ struct Chapter07: Chapter {
     /// Each LSTM layer has 4 gates of H × (H + H) weights; E and U are |V| × H. Refused up
     /// front with PTB's |V|, and again with the corpus's own |V| once it is read.
     func checkMemory(vocabularySize v: Int) throws {
-        let (h, v) = (Double(hidden), Double(v))
+        let (h, v) = (Double(hiddenOption ?? 200), Double(v))
         try OptionCheck.fitsInMemory(scalars: Double(layers) * 4 * h * (2 * h + 1) + 2 * v * h + v,
                                      what: "The LSTM language model", options: "--hidden or --layers")
         try OptionCheck.fitsInMemory(scalars: 4 * Double(lagHidden) * (2 * Double(lagHidden) + 1),

@@ -12,14 +12,14 @@ struct Chapter08: Chapter {
 
     @OptionGroup var checkpoints: CheckpointOptions
 
-    @Option(help: "Language models: epochs each (default: 1 on the Penn Treebank, 6 on the sample).")
+    @Option(help: "Language models: epochs each (default: 1 on the Penn Treebank, 8 on the sample).")
     var epochs: Int?
 
-    @Option(help: "Language models: hidden size (and embedding size).")
-    var hidden = 200
+    @Option(help: "Language models: hidden size (and embedding size) (default: 200 on the Penn Treebank, 128 on the sample).")
+    var hidden: Int?
 
     @Option(help: "Lags of the memory task, comma-separated.")
-    var lags = "20,50,100"
+    var lags = "20,100"
 
     @Option(help: "Memory task: updates per model and lag.")
     var lagUpdates = 400
@@ -39,7 +39,7 @@ struct Chapter08: Chapter {
     /// Three LMs (RNN, GRU, LSTM: at most 4 gates of H × 2H) with |V| × H embeddings and
     /// output. Refused up front with PTB's |V|, and again with the corpus's own |V| once read.
     func checkMemory(vocabularySize v: Int) throws {
-        let (h, v) = (Double(hidden), Double(v))
+        let (h, v) = (Double(hidden ?? 200), Double(v))
         try OptionCheck.fitsInMemory(scalars: 4 * h * (2 * h + 1) + 2 * v * h + v,
                                      what: "The language models", options: "--hidden")
     }

@@ -25,9 +25,9 @@ extension Chapter08 {
     */
     func compare() throws -> [String: ModelComparison] {
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
-        let v = splits.train.vocabulary.count, h = hidden
+        let v = splits.train.vocabulary.count, h = hidden ?? (options.dataDir == nil ? 128 : 200)
         try checkMemory(vocabularySize: v)
-        let epochs = self.epochs ?? (options.dataDir == nil ? 6 : 1)
+        let epochs = self.epochs ?? (options.dataDir == nil ? 8 : 1)
         let train = TokenStream(splits.train), valid = TokenStream(splits.valid), test = TokenStream(splits.test)
         var settings = RecurrentTrainingSettings()
         settings.method = .adam
@@ -63,18 +63,25 @@ extension Chapter08 {
         try run("gru", GRUCell<Float>(inputSize: h, hiddenSize: h, name: "gru", using: &g), gates: 2, cellState: false, blocks: 3, generator: &g)
 
         let ks = lags.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        for k in ks {
-            let task = LagTask(lag: k)
-            func accuracy<Cell: RecurrentCell>(_ cell: Cell, _ generator: inout SeededGenerator) throws -> Double where Cell.Scalar == Float {
+        // Three cells × the lags: independent trainings, each with its own seeded
+        // generators. Both cores take them as they come, with the same numbers as in turn.
+        let (seed, updates) = (options.seed, lagUpdates)
+        let accuracies = try sideBySide(3 * ks.count) { i -> Double in
+            let k = ks[i / 3], task = LagTask(lag: k)
+            var g = SeededGenerator(seed: seed), data = SeededGenerator(seed: seed &+ UInt64(k))
+            func accuracy<Cell: RecurrentCell>(_ cell: Cell) throws -> Double where Cell.Scalar == Float {
                 let model = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8, cell: cell, classes: task.signals,
-                                               name: "m", using: &generator)
-                var data = SeededGenerator(seed: options.seed &+ UInt64(k))
-                return try model.trainAndTest(on: task, updates: lagUpdates, using: &data)
+                                               name: "m", using: &g)
+                return try model.trainAndTest(on: task, updates: updates, using: &data)
             }
-            var g1 = SeededGenerator(seed: options.seed), g2 = g1, g3 = g1
-            rows["rnn"]!.lagAccuracy["\(k)"] = try accuracy(RNNCell<Float>(inputSize: 8, hiddenSize: 32, name: "rnn", using: &g1), &g1)
-            rows["lstm"]!.lagAccuracy["\(k)"] = try accuracy(LSTMCell<Float>(inputSize: 8, hiddenSize: 32, name: "lstm", forgetBias: 3, using: &g2), &g2)
-            rows["gru"]!.lagAccuracy["\(k)"] = try accuracy(GRUCell<Float>(inputSize: 8, hiddenSize: 32, name: "gru", updateBias: -3, using: &g3), &g3)
+            switch i % 3 {
+            case 0: return try accuracy(RNNCell<Float>(inputSize: 8, hiddenSize: 32, name: "rnn", using: &g))
+            case 1: return try accuracy(LSTMCell<Float>(inputSize: 8, hiddenSize: 32, name: "lstm", forgetBias: 3, using: &g))
+            default: return try accuracy(GRUCell<Float>(inputSize: 8, hiddenSize: 32, name: "gru", updateBias: -3, using: &g))
+            }
+        }
+        for (index, k) in ks.enumerated() {
+            for (m, name) in ["rnn", "lstm", "gru"].enumerated() { rows[name]!.lagAccuracy["\(k)"] = accuracies[3 * index + m] }
         }
 
         say("\n| | plain RNN | LSTM | GRU |")
