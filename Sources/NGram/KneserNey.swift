@@ -52,15 +52,16 @@ public struct KneserNeyModel: LanguageModel {
 
         // Adjusted counts: continuation counts below the top order, raw at the top and for
         // n-grams that start with <s>.
-        var adjusted = [NGramTable](repeating: NGramTable(), count: order)
-        adjusted[order - 1] = counts.grams(order: order)
-        for k in stride(from: order - 1, through: 1, by: -1) {
+        // (Each order's table depends on the counts alone: the orders are built side by side.)
+        let adjusted = onEveryCore(order) { i -> NGramTable in
+            let k = i + 1
+            if k == order { return counts.grams(order: order) }
             var table = NGramTable(minimumCapacity: counts.distinct(order: k))
             counts.grams(order: k + 1).forEach { key, _ in table.add(counts.dropFirst(key, order: k + 1), 1) }
             counts.grams(order: k).forEach { key, c in
                 if counts.first(key, order: k) == counts.startID { table.set(key, c) }
             }
-            adjusted[k - 1] = table
+            return table
         }
 
         // Discounts from the counts of adjusted counts.
@@ -82,13 +83,13 @@ public struct KneserNeyModel: LanguageModel {
         }
         self.fallbackOrders = fallbackOrders
 
-        // Per-context sums and interpolation weights: each context gets a slot in `stats`.
-        var contexts = [NGramTable](repeating: NGramTable(), count: order)
-        var contextStats = [[(total: Double, gamma: Double)]](repeating: [], count: order)
-        for k in 1...order {
-            var index = NGramTable(minimumCapacity: counts.distinct(order: k) / 2)
+        // Per-context sums and interpolation weights: each context gets a slot in `stats`
+        // (again one order per core).
+        let estimated = discounts
+        let perOrder = onEveryCore(order) { i -> (NGramTable, [(total: Double, gamma: Double)]) in
+            var index = NGramTable(minimumCapacity: counts.distinct(order: i + 1) / 2)
             var sums: [(total: Int, n1: Int, n2: Int, n3: Int)] = []
-            adjusted[k - 1].forEach { key, a in
+            adjusted[i].forEach { key, a in
                 let h = counts.split(key).context
                 let slot: Int
                 if let existing = index[h] { slot = existing } else {
@@ -103,13 +104,13 @@ public struct KneserNeyModel: LanguageModel {
                 default: sums[slot].n3 += 1
                 }
             }
-            let (d1, d2, d3) = discounts[k - 1]
-            contextStats[k - 1] = sums.map { s in
+            let (d1, d2, d3) = estimated[i]
+            return (index, sums.map { s in
                 let total = Double(s.total)
                 return (total, (d1 * Double(s.n1) + d2 * Double(s.n2) + d3 * Double(s.n3)) / total)
-            }
-            contexts[k - 1] = index
+            })
         }
+        let contexts = perOrder.map(\.0), contextStats = perOrder.map(\.1)
         self.adjusted = adjusted
         self.discounts = discounts
         self.contexts = contexts

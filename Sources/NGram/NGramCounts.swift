@@ -41,29 +41,58 @@ public struct NGramCounts: Sendable {
         // Room for every distinct n-gram from the start: at most one per token (and at most
         // one per id for unigrams), so the tables never have to grow while counting.
         let tokenBound = sentences.reduce(0) { $0 + $1.count + 2 }
-        var tables = (1...order).map { n in NGramTable(minimumCapacity: n == 1 ? vocabularySize : tokenBound) }
-        var tokens = 0
+        // Each order has its own table, filled by one core in the same order as a single
+        // loop would: the orders are shared out between the cores (the longest first, the
+        // short ones, with fewer distinct n-grams, beside them), and every table comes out
+        // the same as counted in turn.
+        let groups = Self.orderGroups(order)
+        let counted = onEveryCore(groups.count) { g in
+            Self.count(orders: groups[g], sentences: sentences, bits: bits, startID: startID, endID: endID,
+                       capacity: { $0 == 1 ? vocabularySize : tokenBound })
+        }
+        var tables = [NGramTable](repeating: NGramTable(), count: order)
+        for (group, groupTables) in zip(groups, counted) {
+            for (n, table) in zip(group, groupTables) { tables[n - 1] = table }
+        }
+        let tokens = sentences.reduce(0) { $0 + $1.count + 1 }
+        self.tables = tables
+        self.tokenCount = tokens
+    }
+
+    /// Orders 1…N in two groups of about equal work, each counted on its own core:
+    /// N, N − 3, N − 4, … and N − 1, N − 2 (for N = 5: {5, 2, 1} and {4, 3}).
+    static func orderGroups(_ order: Int) -> [[Int]] {
+        guard order > 2 else { return [Array((1...order).reversed())] }
+        return [[order] + Array(stride(from: order - 3, through: 1, by: -1)), [order - 1, order - 2]]
+    }
+
+    /// The tables of `orders`: every n-gram of those orders in `sentences`, each read as
+    /// `<s> w₁ … w_k </s>`.
+    static func count(orders: [Int], sentences: [[Int]], bits: Int, startID: Int, endID: Int,
+                      capacity: (Int) -> Int) -> [NGramTable] {
+        var tables = orders.map { NGramTable(minimumCapacity: capacity($0)) }
+        var slot = [Int](repeating: -1, count: (orders.max() ?? 0) + 1)
+        for (i, n) in orders.enumerated() { slot[n] = i }
+        let longest = orders.max() ?? 0
         var line: [Int] = []
         for sentence in sentences {
             line.removeAll(keepingCapacity: true)
             line.append(startID)
             line.append(contentsOf: sentence)
             line.append(endID)
-            tokens += sentence.count + 1
             for end in 1...line.count {
                 // the n-grams ending at `end`, shortest first; the key keeps the first
                 // word in its high bits, as `key(_:)` does
                 var key: UInt128 = 0
-                for n in 1...min(order, end) {
+                for n in 1...min(longest, end) {
                     key |= UInt128(line[end - n]) << UInt128(bits * (n - 1))
                     // a lone <s> is not an event: it is never predicted
-                    if n == 1 && line[end - 1] == startID { continue }
-                    tables[n - 1].add(key, 1)
+                    if slot[n] < 0 || (n == 1 && line[end - 1] == startID) { continue }
+                    tables[slot[n]].add(key, 1)
                 }
             }
         }
-        self.tables = tables
-        self.tokenCount = tokens
+        return tables
     }
 
     /// The count of an n-gram (0 when unseen or longer than `order`).

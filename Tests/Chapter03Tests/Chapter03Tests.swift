@@ -8,6 +8,34 @@ import XCTest
 final class Chapter03Tests: XCTestCase {
     static let sample = try! IndexedCorpus(SampleData.url("lm-sample.train.txt"))
 
+    /// The orders are counted on separate cores, in groups: every order of 1 … 7 must still
+    /// hold exactly the n-grams a plain dictionary count finds, with the same counts.
+    func testCountsEqualADictionaryCountAtEveryOrder() {
+        var state: UInt64 = 7  // a fixed pseudo-random text: sentences of 0 … 11 words over ids 2 … 7
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % n
+        }
+        let (start, end) = (0, 1)
+        let sentences = (0..<300).map { _ in (0..<next(12)).map { _ in 2 + next(6) } }
+        for order in 1...7 {
+            let counts = NGramCounts(sentences: sentences, order: order, vocabularySize: 8, startID: start, endID: end)
+            var expected: [[Int]: Int] = [:]
+            for sentence in sentences {
+                let line = [start] + sentence + [end]
+                for n in 1...order where n <= line.count {
+                    for i in 0...(line.count - n) where !(n == 1 && line[i] == start) { expected[Array(line[i..<(i + n)]), default: 0] += 1 }
+                }
+            }
+            for n in 1...order {
+                XCTAssertEqual(counts.distinct(order: n), expected.keys.filter { $0.count == n }.count, "order \(order), \(n)-grams")
+            }
+            for (gram, count) in expected where counts.count(gram) != count {
+                XCTFail("order \(order): \(gram) counted \(counts.count(gram)), expected \(count)")
+            }
+        }
+    }
+
     func testTheSlidesCountsGive0Point4And0Point1() {
         let corpus = slidesCorpus()
         let v = corpus.vocabulary
