@@ -95,5 +95,9 @@ struct Chapter07: Chapter {
     }
 }
 
+/// The parsed options are only read once the run starts, so the memory experiment's
+/// trainings can share them from both cores.
+extension Chapter07: @unchecked Sendable {}
+
 /// The results are what `--json FILE` writes, with the run's total time.
 extension Results: ChapterResults {}

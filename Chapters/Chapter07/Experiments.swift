@@ -28,27 +28,9 @@ extension Chapter07 {
         say("|---:|---:|---:|")
         var accuracy: [String: [String: Double]] = ["rnn": [:], "lstm": [:]]
         var rnnPoints: [(x: Double, y: Double)] = [], lstmPoints: [(x: Double, y: Double)] = []
-        let (seed, lagHidden, lagForgetBias, lagUpdates, lagLearningRate) = (options.seed, lagHidden, lagForgetBias, lagUpdates, lagLearningRate)
-        /// One model on one lag: its weights from the seed, its batches from the seed + k.
-        @Sendable func run(_ k: Int, lstm: Bool) throws -> Double {
-            let task = LagTask(lag: k)
-            var g = SeededGenerator(seed: seed)
-            var data = SeededGenerator(seed: seed &+ UInt64(k))
-            if lstm {
-                let model = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8,
-                                               cell: LSTMCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "lstm",
-                                                                     forgetBias: lagForgetBias, using: &g),
-                                               classes: task.signals, name: "lstm", using: &g)
-                return try model.trainAndTest(on: task, updates: lagUpdates, learningRate: lagLearningRate, using: &data)
-            }
-            let model = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8,
-                                           cell: RNNCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "rnn", using: &g),
-                                           classes: task.signals, name: "rnn", using: &g)
-            return try model.trainAndTest(on: task, updates: lagUpdates, learningRate: lagLearningRate, using: &data)
-        }
         // The 2 × |ks| trainings are independent: both cores take them as they come (each
         // one's numbers are the same whichever core runs it, and whatever runs beside it).
-        let outcomes = try sideBySide(2 * ks.count) { i in try run(ks[i / 2], lstm: i % 2 == 1) }
+        let outcomes = try sideBySide(2 * ks.count) { i in try lagAccuracy(lag: ks[i / 2], lstm: i % 2 == 1) }
         for (index, k) in ks.enumerated() {
             let (a, b) = (outcomes[2 * index], outcomes[2 * index + 1])
             accuracy["rnn"]!["\(k)"] = a
@@ -66,6 +48,25 @@ extension Chapter07 {
                             series: [.init("plain RNN", rnnPoints), .init("LSTM", lstmPoints)])
         say("Figure: " + (try plot.write(to: figures, name: "chapter07-lag-accuracy")).relativePath)
         return (accuracy, largest)
+    }
+
+    /// One model's test accuracy on the task at lag `k`: its weights drawn from the seed,
+    /// its batches from the seed + k.
+    func lagAccuracy(lag k: Int, lstm: Bool) throws -> Double {
+        let task = LagTask(lag: k)
+        var g = SeededGenerator(seed: options.seed)
+        var data = SeededGenerator(seed: options.seed &+ UInt64(k))
+        if lstm {
+            let model = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8,
+                                           cell: LSTMCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "lstm",
+                                                                 forgetBias: lagForgetBias, using: &g),
+                                           classes: task.signals, name: "lstm", using: &g)
+            return try model.trainAndTest(on: task, updates: lagUpdates, learningRate: lagLearningRate, using: &data)
+        }
+        let model = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8,
+                                       cell: RNNCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "rnn", using: &g),
+                                       classes: task.signals, name: "rnn", using: &g)
+        return try model.trainAndTest(on: task, updates: lagUpdates, learningRate: lagLearningRate, using: &data)
     }
 
     /*: ## The LSTM language model
