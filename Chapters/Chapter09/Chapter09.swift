@@ -6,7 +6,7 @@ import Foundation
 import NeuralKit
 import TextData
 
-// Reading order: Tagging.swift, Classification.swift, Dates.swift, CommandLine.swift
+// Reading order: Tagging.swift, Characters.swift, Classification.swift, Dates.swift, CommandLine.swift
 
 /*: # Chapter 9 · What RNNs are used for
 
@@ -110,8 +110,10 @@ extension Chapter09 {
         let (trainIDs, devIDs, testIDs) = (encode(train), encode(dev), encode(test))
         let devGold = dev.map { $0.map(\.tag) }, testGold = test.map { $0.map(\.tag) }
         var settings = TaggerSettings()
-        settings.epochs = taggerEpochs ?? (options.dataDir == nil ? 8 : 20)
-        settings.batchSize = options.dataDir == nil ? 8 : 16  // the sample has 240 sentences
+        // The sample has 240 sentences: small batches, a larger rate and a few epochs.
+        settings.epochs = taggerEpochs ?? (options.dataDir == nil ? 5 : 20)
+        settings.batchSize = options.dataDir == nil ? 8 : 16
+        settings.learningRate = options.dataDir == nil ? 3e-3 : 1e-3
         settings.seed = options.seed
         say("Training: Adam \(settings.learningRate), batches of \(settings.batchSize), \(settings.epochs) epochs (the best on dev kept), "
             + "dropout 0.5, a word seen once read as <unk> with probability \(settings.singletonDropout)")

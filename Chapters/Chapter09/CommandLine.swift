@@ -12,7 +12,7 @@ struct Chapter09: Chapter {
 
     @OptionGroup var checkpoints: CheckpointOptions
 
-    @Option(help: "Tagger: training epochs (default: 20 on CoNLL-2003, 8 on the sample).")
+    @Option(help: "Tagger: training epochs (default: 20 on CoNLL-2003, 5 on the sample).")
     var taggerEpochs: Int?
 
     @Option(help: "Tagger: LSTM hidden size per direction.")
