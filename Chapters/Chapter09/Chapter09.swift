@@ -290,10 +290,11 @@ extension Chapter09 {
         say(String(format: "| BiLSTM-CRF tagger (Viterbi, well-formed) | %.2f | %.0f s | Lample et al. 2016, Table 5, LSTM-CRF, random word vectors (char + dropout): %.2f |",
                    tagging.crf.testF1, tagging.crf.trainSeconds, Published.lstmCRFRandomVectors))
         if let outcome = tagging.crfCharacters {
-            say(String(format: "| BiLSTM-CRF + character BiLSTM (%d per direction) | %.2f | %.0f s | (the row above is Lample et al.'s configuration) |",
+            say(String(format: "| BiLSTM-CRF + character BiLSTM (%d per direction) | %.2f | %.0f s | Lample et al.'s 83.63 above has such a character BiLSTM |",
                        taggerCharacters, outcome.testF1, outcome.trainSeconds))
         }
-        say("(Chapter 1's rows are its run's results as the README gives them; ours use Chapter 1's word features, no character model.)")
+        say("(Chapter 1's rows are its run's results as the README gives them. Our taggers read Chapter 1's word features: "
+            + "capitalization and three-letter prefix and suffix\(tagging.crfCharacters == nil ? ", no character model" : "; only the last row adds a character model").)")
 
         say("\n| task | model | ours | beside it |")
         say("| --- | --- | ---: | --- |")
