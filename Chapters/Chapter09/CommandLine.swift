@@ -24,7 +24,7 @@ struct Chapter09: Chapter {
     @Option(help: "Tagger: with N > 0, also train a BiLSTM-CRF that reads each word's characters with a BiLSTM of N per direction (Lample et al. use 25).")
     var taggerCharacters = 0
 
-    @Option(help: "Sentence classifiers: training epochs (default: 4 on the treebank, 10 on the sample).")
+    @Option(help: "Sentence classifiers: training epochs (default: 4 on the treebank, 5 on the sample).")
     var classifierEpochs: Int?
 
     @Option(help: "Sentence classifiers: train on whole sentences or on every labelled phrase of the training trees.")
