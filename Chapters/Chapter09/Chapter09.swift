@@ -256,7 +256,9 @@ extension Chapter09 {
         /// Table 4, NER column: the window network trained on CoNLL-2003 alone (no
         /// unlabelled-text embeddings, no gazetteer), word-level log-likelihood (NN+WLL) and
         /// sentence-level log-likelihood with learned transition scores (NN+SLL). The same
-        /// numbers Chapter 1 prints beside its window classifier (Chapter01/CoNLLExperiment.swift).
+        /// numbers Chapter 1 prints beside its window classifier (Chapter01/CoNLLExperiment.swift);
+        /// not re-read on 2026-11-30: the course's search tool finds only the paper's abstract
+        /// pages, not its tables.
         static let windowWordLevel = 79.53, windowSentenceLevel = 81.47
         /// Lample et al. 2016, "Neural Architectures for Named Entity Recognition", NAACL,
         /// Table 5 (English NER by configuration, as Section 5.4 refers to it): LSTM-CRF
