@@ -71,8 +71,11 @@ let package = Package(
             swiftSettings: optimizedEverywhere),
         // What a training run needs besides the model: errors that stop a run, checkpoints,
         // Ctrl-C, progress bars, the C library's memory settings. Below the command line,
-        // so the libraries can use it.
-        .target(name: "TrainingKit", dependencies: ["NeuralKit", .target(name: "CMalloc", condition: notApple)]),
+        // so the libraries can use it. Optimized too: it reads every parameter after every
+        // epoch (the finiteness check, checkpoints).
+        .target(
+            name: "TrainingKit", dependencies: ["NeuralKit", .target(name: "CMalloc", condition: notApple)],
+            swiftSettings: optimizedEverywhere),
         .target(
             name: "ChapterKit",
             dependencies: ["NeuralKit", "TrainingKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

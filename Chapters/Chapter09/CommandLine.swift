@@ -12,7 +12,7 @@ struct Chapter09: Chapter {
 
     @OptionGroup var checkpoints: CheckpointOptions
 
-    @Option(help: "Tagger: training epochs (default: 5 on CoNLL-2003, 8 on the sample).")
+    @Option(help: "Tagger: training epochs (default: 20 on CoNLL-2003, 5 on the sample).")
     var taggerEpochs: Int?
 
     @Option(help: "Tagger: LSTM hidden size per direction.")
@@ -21,7 +21,10 @@ struct Chapter09: Chapter {
     @Option(help: "Tagger: word vector size.")
     var taggerEmbedding = 100
 
-    @Option(help: "Sentence classifiers: training epochs (default: 4 on the treebank, 10 on the sample).")
+    @Option(help: "Tagger: with N > 0, also train a BiLSTM-CRF that reads each word's characters with a BiLSTM of N per direction (Lample et al. use 25).")
+    var taggerCharacters = 0
+
+    @Option(help: "Sentence classifiers: training epochs (default: 4 on the treebank, 5 on the sample).")
     var classifierEpochs: Int?
 
     @Option(help: "Sentence classifiers: train on whole sentences or on every labelled phrase of the training trees.")
@@ -37,6 +40,7 @@ struct Chapter09: Chapter {
         try OptionCheck.atLeast(1, taggerEpochs, "--tagger-epochs")
         try OptionCheck.atLeast(1, taggerHidden, "--tagger-hidden")
         try OptionCheck.atLeast(1, taggerEmbedding, "--tagger-embedding")
+        try OptionCheck.within(0...1000, taggerCharacters, "--tagger-characters")
         try OptionCheck.atLeast(1, classifierEpochs, "--classifier-epochs")
         try OptionCheck.oneOf(trainOn, ["sentences", "phrases"], "--train-on")
         let counts = try OptionCheck.positiveList(dates, "--dates", count: 2, example: "6000,1000")

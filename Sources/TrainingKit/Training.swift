@@ -65,7 +65,9 @@ public enum TrainingError: Error, CustomStringConvertible {
     /// Throws unless every value of every parameter is finite (after an epoch: a last
     /// step can leave NaN in the parameters with a finite loss).
     public static func checkFinite<Scalar: TensorScalar>(_ parameters: [Parameter<Scalar>], epoch: Int, step: Int) throws {
-        for p in parameters where !p.value.scalars.allSatisfy(\.isFinite) {
+        // A closure, not the key path \.isFinite: this target is built without optimization
+        // in debug builds, where a key path is looked up at run time for every scalar.
+        for p in parameters where !p.value.scalars.allSatisfy({ $0.isFinite }) {
             throw nonFiniteParameter(epoch: epoch, step: step, name: p.name)
         }
     }

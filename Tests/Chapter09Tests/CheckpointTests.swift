@@ -39,7 +39,7 @@ final class Chapter09CheckpointTests: XCTestCase {
         settings.learningRate = 1e30
         let ids = sentences.map(features.encode)
         XCTAssertThrowsError(try trainTagger(tagger, train: ids, dev: ids, devGold: sentences.map { $0.map(\.tag) },
-                                             tags: features.tags, settings: settings, label: "test")) { error in
+                                             features: features, decoding: .eachWord, settings: settings, label: "test")) { error in
             let text = "\(error)"
             XCTAssertTrue(error is TrainingError && text.contains("epoch 1") && text.contains("step"), text)
         }

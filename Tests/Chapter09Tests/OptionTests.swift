@@ -15,6 +15,8 @@ final class Chapter09OptionTests: XCTestCase {
             (["--dates", "20000000,1"], "--dates allows at most 200000 training"),
             (["--tagger-epochs", "9223372036854775807"], "--tagger-epochs must be at most 2147483647"),
             (["--tagger-hidden", "100000"], "would need"),
+            (["--tagger-characters=-1"], "--tagger-characters must be"),
+            (["--tagger-characters", "5000"], "--tagger-characters must be"),
         ]), [])
     }
 }
