@@ -72,7 +72,8 @@ extension Chapter09 {
                                      loops: .stacked)
         say("Figure: " + (try GraphvizRenderer.render(graph, to: figures, name: "chapter09-bilstm-tagger")).map(\.relativePath).joined(separator: ", "))
 
-        let model = EncoderDecoder<Float>(sourceVocabulary: 4, targetVocabulary: 4, embeddingSize: 2, hiddenSize: 2, using: &generator)
+        var model = EncoderDecoder<Float>(sourceVocabulary: 4, targetVocabulary: 4, embeddingSize: 2, hiddenSize: 2, using: &generator)
+        model.recurrence = .stepByStep  // the readable steps, one column per time step
         let tape2 = Tape<Float>()
         let loss = model.loss(sources: [[1, 2, 3]], targets: [[2, 3, 1]], startID: 0, on: tape2)
         let graph2 = ComputationGraph(tape: tape2, output: loss,

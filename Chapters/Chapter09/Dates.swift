@@ -106,6 +106,11 @@ struct EncoderDecoder<Scalar: TensorScalar>: Layer {
     let targetEmbedding: Embedding<Scalar>
     let decoder: LSTMCell<Scalar>
     let output: Linear<Scalar>
+    /// How the encoder and the teacher-forced decoder run over their sequences: the cells'
+    /// readable `step` at every t (as the figure draws it), or ``WindowRun/wholeWindow``,
+    /// the same arithmetic as one op per sequence (`LSTMWindowKernel`, tested against
+    /// `step` bit for bit), which training uses.
+    var recurrence: WindowRun = .wholeWindow
 
     init(sourceVocabulary: Int, targetVocabulary: Int, embeddingSize: Int, hiddenSize: Int, using generator: inout SeededGenerator) {
         sourceEmbedding = Embedding(table: Parameter("E_src", .uniform([sourceVocabulary, embeddingSize], bound: 0.1, using: &generator)))
@@ -125,7 +130,9 @@ struct EncoderDecoder<Scalar: TensorScalar>: Layer {
         let steps = sources[0].count
         precondition(sources.allSatisfy { $0.count == steps }, "EncoderDecoder: a batch needs sources of one length")
         let x = sourceEmbedding((0..<steps).flatMap { t in sources.map { $0[t] } }, on: tape, label: "E_src[x]")
-        return encoder.unroll(x, steps: steps)[steps - 1]  // the readable `step` at every t
+        if recurrence == .stepByStep { return encoder.unroll(x, steps: steps)[steps - 1] }  // the readable `step` at every t
+        return encoder.window(projected: encoder.projectInputs(x), steps: steps,
+                              state: encoder.state(encoder.zeroState(batchSize: sources.count), on: tape), run: recurrence).state
     }
 
     /// Mean cross-entropy of the targets (each ending in </s>) with teacher forcing.
@@ -133,8 +140,15 @@ struct EncoderDecoder<Scalar: TensorScalar>: Layer {
         let length = targets[0].count
         let inputs = targets.map { [startID] + $0.dropLast() }
         let y = targetEmbedding((0..<length).flatMap { u in inputs.map { $0[u] } }, on: tape, label: "E_tgt[y]")
-        let states = decoder.unroll(y, steps: length, from: encode(sources, on: tape)).map(\.hidden)
-        let logits = output(length == 1 ? states[0] : concatenate(rows: states))
+        let hidden: Variable<Scalar>  // h(1) … h(length), stacked
+        if recurrence == .stepByStep {
+            let states = decoder.unroll(y, steps: length, from: encode(sources, on: tape)).map(\.hidden)
+            hidden = length == 1 ? states[0] : concatenate(rows: states)
+        } else {
+            hidden = decoder.window(projected: decoder.projectInputs(y), steps: length, state: encode(sources, on: tape),
+                                    run: recurrence).outputs
+        }
+        let logits = output(hidden)
         return softmaxCrossEntropy(logits: logits, labels: (0..<length).flatMap { u in targets.map { $0[u] } })
     }
 
