@@ -87,7 +87,7 @@ struct Chapter07: Chapter {
     /// Each LSTM layer has 4 gates of H × (H + H) weights; E and U are |V| × H. Refused up
     /// front with PTB's |V|, and again with the corpus's own |V| once it is read.
     func checkMemory(vocabularySize v: Int) throws {
-        let (h, v) = (Double(hiddenOption ?? 200), Double(v))
+        let (h, v) = (Double(hidden), Double(v))
         try OptionCheck.fitsInMemory(scalars: Double(layers) * 4 * h * (2 * h + 1) + 2 * v * h + v,
                                      what: "The LSTM language model", options: "--hidden or --layers")
         try OptionCheck.fitsInMemory(scalars: 4 * Double(lagHidden) * (2 * Double(lagHidden) + 1),

@@ -56,17 +56,15 @@ extension Chapter07 {
         let task = LagTask(lag: k)
         var g = SeededGenerator(seed: options.seed)
         var data = SeededGenerator(seed: options.seed &+ UInt64(k))
-        if lstm {
-            let model = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8,
-                                           cell: LSTMCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "lstm",
-                                                                 forgetBias: lagForgetBias, using: &g),
-                                           classes: task.signals, name: "lstm", using: &g)
+        func accuracy<Cell: RecurrentCell>(_ cell: Cell) throws -> Double where Cell.Scalar == Float {
+            let model = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8, cell: cell,
+                                           classes: task.signals, name: lstm ? "lstm" : "rnn", using: &g)
             return try model.trainAndTest(on: task, updates: lagUpdates, learningRate: lagLearningRate, using: &data)
         }
-        let model = SequenceClassifier(vocabularySize: task.vocabularySize, embeddingSize: 8,
-                                       cell: RNNCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "rnn", using: &g),
-                                       classes: task.signals, name: "rnn", using: &g)
-        return try model.trainAndTest(on: task, updates: lagUpdates, learningRate: lagLearningRate, using: &data)
+        if lstm {
+            return try accuracy(LSTMCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "lstm", forgetBias: lagForgetBias, using: &g))
+        }
+        return try accuracy(RNNCell<Float>(inputSize: 8, hiddenSize: lagHidden, name: "rnn", using: &g))
     }
 
     /*: ## The LSTM language model

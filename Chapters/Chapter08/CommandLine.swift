@@ -36,10 +36,14 @@ struct Chapter08: Chapter {
         try checkMemory(vocabularySize: 10_000)
     }
 
+    /// The language models' hidden size: `--hidden`, else 200 on the Penn Treebank and 128
+    /// on the sample.
+    var hiddenSize: Int { hidden ?? (options.dataDir == nil ? 128 : 200) }
+
     /// Three LMs (RNN, GRU, LSTM: at most 4 gates of H × 2H) with |V| × H embeddings and
     /// output. Refused up front with PTB's |V|, and again with the corpus's own |V| once read.
     func checkMemory(vocabularySize v: Int) throws {
-        let (h, v) = (Double(hidden ?? 200), Double(v))
+        let (h, v) = (Double(hiddenSize), Double(v))
         try OptionCheck.fitsInMemory(scalars: 4 * h * (2 * h + 1) + 2 * v * h + v,
                                      what: "The language models", options: "--hidden")
     }

@@ -25,7 +25,7 @@ extension Chapter08 {
     */
     func compare() throws -> [String: ModelComparison] {
         let splits = try LanguageModellingSplits(dataDirectory: options.dataDir)
-        let v = splits.train.vocabulary.count, h = hidden ?? (options.dataDir == nil ? 128 : 200)
+        let v = splits.train.vocabulary.count, h = hiddenSize
         try checkMemory(vocabularySize: v)
         let epochs = self.epochs ?? (options.dataDir == nil ? 8 : 1)
         let train = TokenStream(splits.train), valid = TokenStream(splits.valid), test = TokenStream(splits.test)

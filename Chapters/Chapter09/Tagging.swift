@@ -55,12 +55,7 @@ struct TaggingFeatures {
 
     /// Whether tag `next` may follow tag `previous` (nil: the sentence start) in IOB2: I-X
     /// only right after B-X or I-X. Tags are indices into `tags`.
-    func allowed(_ previous: Int?, _ next: Int) -> Bool {
-        let tag = tags[next]
-        guard tag.hasPrefix("I-") else { return true }
-        guard let previous, tags[previous] != "O" else { return false }
-        return tags[previous].dropFirst(2) == tag.dropFirst(2)
-    }
+    func allowed(_ previous: Int?, _ next: Int) -> Bool { iob2Allows(previous.map { tags[$0] }, tags[next]) }
 
     /// One sentence as ids: four feature ids per word and its tag's index in IOB2 (IOB1
     /// tags are converted; −1 for a tag never seen in training, a word that still counts

@@ -134,6 +134,14 @@ public struct NERSplits: Sendable {
     }
 }
 
+/// Whether tag `next` may follow tag `previous` (nil: the sentence start) in IOB2: I-X
+/// only right after B-X or I-X.
+public func iob2Allows(_ previous: String?, _ next: String) -> Bool {
+    guard next.hasPrefix("I-") else { return true }
+    guard let previous, previous != "O" else { return false }
+    return previous.dropFirst(2) == next.dropFirst(2)
+}
+
 /// Converts IOB1 tags (an entity starts with `I-`, `B-` only between two adjacent entities
 /// of one type) to IOB2 (every entity starts with `B-`). IOB2 input comes back unchanged.
 public func iob2Tags(_ tags: [String]) -> [String] {
