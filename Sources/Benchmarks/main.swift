@@ -14,7 +14,8 @@ import TextData
 /// (|V| = 10,000, d = H = 200, batch 20, BPTT 20, SGD with clipping), on random word ids;
 /// lstm-lm: the same for Chapter 7's two-layer LSTM (2 × 200, Zaremba et al.'s small
 /// model); gru-lm: a one-layer GRU (1 × 200), as PyTorch's `gru:1` in the peers' script.
-/// Prints words per second per configuration. They run on the fast kernels, as
+/// Prints words per second per configuration: the median over rounds, and all rounds
+/// together (their words over their seconds). They run on the fast kernels, as
 /// real-data training does (BENCH_KERNELS=exact for the exact ones).
 /// gru-lstm: Chapter 8's "the GRU is faster": one-layer LSTM and GRU language models at
 /// Chapter 8's sizes and training (d = H = 200, Adam), interleaved round by round; the
@@ -89,6 +90,7 @@ let configurations = [
     Configuration(name: "BLAS 2 threads, fused op on 2 threads", blasThreads: 2, fusedThreads: 2),
 ]
 var rates = [[Double]](repeating: [], count: configurations.count)
+var totals = [(words: Int, seconds: Double)](repeating: (0, 0), count: configurations.count)
 var settings = RecurrentTrainingSettings()
 settings.learningRate = 1
 for round in 0...rounds {
@@ -101,7 +103,7 @@ for round in 0...rounds {
         if mode == "rnn-lm" {
             let cell = RNNCell<Float>(inputSize: d, hiddenSize: h, name: "rnn", using: &g)
             let model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d, layers: [cell], name: "rnn", using: &g)
-            // (An RNNCell has no whole-window kernel: its window runs `step` by step either way.)
+            // (The model's default recurrence: RNNWindowKernel, as Chapter 5 trains.)
             report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: 1, label: "")
         } else if mode == "gru-lm" {
             var model = RecurrentLanguageModel(vocabularySize: v, embeddingSize: d,
@@ -115,12 +117,16 @@ for round in 0...rounds {
             model.recurrence = .wholeWindow  // LSTMWindowKernel, as Chapter 7 trains
             report = try model.trainEpoch(on: stream, settings: settings, optimizer: &optimizer, epoch: 1, label: "")
         }
-        if round > 0 { rates[c].append(report.wordsPerSecond) }  // round 0 warms up
+        if round > 0 {  // round 0 warms up
+            rates[c].append(report.wordsPerSecond)
+            totals[c].words += report.words
+            totals[c].seconds += report.seconds
+        }
     }
 }
 print("\(["rnn-lm": "RNN LM (1 × 200)", "gru-lm": "GRU LM (1 × 200)"][mode] ?? "LSTM LM (2 × 200)") training step, |V| = \(v), d = H = \(h), batch \(batch) × BPTT \(bptt), SGD + clipping; \(rounds) rounds × \(windowsPerRound) windows")
-for (configuration, r) in zip(configurations, rates) where !r.isEmpty {
-    let sorted = r.sorted()
-    print(String(format: "  %-60@ median %6.0f words/s  (min %.0f, max %.0f)", configuration.name as NSString,
-                 sorted[sorted.count / 2], sorted.first!, sorted.last!))
+for (c, configuration) in configurations.enumerated() where !rates[c].isEmpty {
+    let sorted = rates[c].sorted()
+    print(String(format: "  %-60@ median %6.0f words/s  (min %.0f, max %.0f; all rounds together %.0f)", configuration.name as NSString,
+                 sorted[sorted.count / 2], sorted.first!, sorted.last!, Double(totals[c].words) / totals[c].seconds))
 }

@@ -78,8 +78,8 @@ public struct RecurrentLanguageModel<Cell: RecurrentCell>: Layer {
         return layer
     }
     /// How each layer's recurrence runs over a window in the batched unrolling:
-    /// ``WindowRun/wholeWindow`` (the default: an LSTM's or GRU's whole-window kernel,
-    /// ``LSTMWindowKernel`` or ``GRUWindowKernel``, one op per layer; a plain RNN steps) or
+    /// ``WindowRun/wholeWindow`` (the default: the cell's whole-window kernel,
+    /// ``RNNWindowKernel``, ``LSTMWindowKernel`` or ``GRUWindowKernel``, one op per layer) or
     /// ``WindowRun/stepByStep`` (the cell's readable `step` T times). The same numbers
     /// either way, bit for bit; the kernel is faster.
     public var recurrence: WindowRun = .wholeWindow

@@ -27,6 +27,20 @@ void ck_shifted_exponentials(float *x, const float *bias, long n, float *largest
 /* ... at a given level (AVX-512, AVX2 + FMA, portable), for the tests. */
 void ck_shifted_exponentials_level(int level, float *x, const float *bias, long n, float *largest, float *total);
 
+/* Products with one factor packed once and used many times (packed.c says why and how):
+   C (m x n) = A B^T, or C += A B^T when `accumulate` is nonzero. B's element (j, q) (row j
+   of B is column j of C) is at b[j*js + q*qs]; ck_pack_float writes its
+   ck_packed_floats(n, k) floats of panels. A's element (i, q) is at a[i*ais + q*aqs].
+   Every element of C is the same sequence of operations at every level. */
+long ck_packed_floats(long n, long k);
+/* How many of `remaining` terms the next block of a sum takes (at most 320). */
+long ck_packed_next_block(long remaining);
+void ck_pack_float(long n, long k, const float *b, long js, long qs, float *packed);
+void ck_sgemm_packed(long m, long n, long k, const float *a, long ais, long aqs, const float *packed, float *c,
+                     long ldc, int accumulate);
+void ck_sgemm_packed_level(int level, long m, long n, long k, const float *a, long ais, long aqs,
+                           const float *packed, float *c, long ldc, int accumulate);
+
 /* --- Exact kernels: the same bits on every CPU, at every level (exact.c says how). --- */
 
 /* The same contract as ck_shifted_exponentials. */

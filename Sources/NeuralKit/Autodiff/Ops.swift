@@ -17,8 +17,7 @@ public func matmul<Scalar>(
     _ a: Variable<Scalar>, _ b: Variable<Scalar>, transposeRight: Bool = false
 ) -> Variable<Scalar> {
     let av = a.value, bv = b.value
-    // The forward product may use both threads; the backward ones run beside the
-    // output layer's dW (see linearSoftmaxCrossEntropy), so one thread each.
+    // Large products run as two halves of their rows on two threads (`gemm`'s `parallel`).
     let out = gemm(av, bv, transposeB: transposeRight, parallel: true)
     if let weight = b.tape.nodes[b.id].parameter, av.rows <= GradientAccumulator<Scalar>.deferredRows {
         // A weight applied to a few rows (one step of a recurrence): its gradient is
@@ -32,10 +31,10 @@ public func matmul<Scalar>(
     return a.tape.record(transposeRight ? "matmul(·ᵀ)" : "matmul", inputs: [a, b], value: out) { g in
         if transposeRight {
             // C = A Bᵀ:  dA = dC B,  dB = dCᵀ A
-            return [gemm(g, bv), gemm(g, av, transposeA: true)]
+            return [gemm(g, bv, parallel: true), gemm(g, av, transposeA: true, parallel: true)]
         }
         // C = A B:  dA = dC Bᵀ,  dB = Aᵀ dC
-        return [gemm(g, bv, transposeB: true), gemm(av, g, transposeA: true)]
+        return [gemm(g, bv, transposeB: true, parallel: true), gemm(av, g, transposeA: true, parallel: true)]
     }
 }
 

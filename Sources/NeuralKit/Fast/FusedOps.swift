@@ -143,6 +143,12 @@ public func linearSoftmaxCrossEntropy<Scalar>(
     let box = BufferBox(buffer)
     buffer = []
     let parameter = weight.tape.nodes[weight.id].parameter
+    // The packed backward pass gives the numbers the BLAS products below give (on
+    // AVX-512 machines, bit for bit) where those run OpenBLAS's regular kernels.
+    let pieces = Swift.max(1, Swift.min(16, v / 64))
+    let usesPackedBackward = PackedProducts.available(for: Scalar.self) && n > 0 && k > 0 && v > 0
+        && !PackedProducts.small(m: n, n: k, k: v / 2, transposedB: false)
+        && !PackedProducts.small(m: v / pieces, n: k, k: n, transposedB: false)
     let inputs = [h, weight] + (bias.map { [$0] } ?? [])
     let hasBias = bias != nil  // (the closure must not hold a Variable: it would keep its tape alive)
     return h.tape.record("linear + cross-entropy", inputs: inputs, value: Tensor(loss)) { g in
@@ -150,6 +156,46 @@ public func linearSoftmaxCrossEntropy<Scalar>(
         // db = column sums of d logits (per chunk, then added in chunk order).
         var d = box.take()
         let scale = g.scalar / count
+        if let parameter, usesPackedBackward {
+            // The same numbers in one pass over d logits (see `packedOutputBackward`); the
+            // chunks of rows for the column sums are those of `forEachRowChunk` below.
+            let rowChunkCount = n * v >= 1 << 18 ? Swift.min(2, n) : 1
+            let rowChunks = (0..<rowChunkCount).map { c in (n * c / rowChunkCount)..<(n * (c + 1) / rowChunkCount) }
+            var partialBias = [Scalar](repeating: 0, count: hasBias ? 2 * v : 0)
+            var partialDh = [Scalar](repeating: 0, count: 2 * n * k)
+            parameter.accumulator.addInPlace(overwriting: { gradient, overwrite in
+                func float<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+                    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+                }
+                d.withUnsafeMutableBufferPointer { pd in
+                    partialBias.withUnsafeMutableBufferPointer { pb in
+                        partialDh.withUnsafeMutableBufferPointer { pdh in
+                            hv.scalars.withUnsafeBufferPointer { ph in
+                                wv.scalars.withUnsafeBufferPointer { pw in
+                                    packedOutputBackward(
+                                        n: n, v: v, k: k, d: float(pd.baseAddress!), labels: labels,
+                                        inverseSums: inverseSums.map { Float($0) }, scale: Float(scale),
+                                        h: UnsafePointer(float(UnsafeMutablePointer(mutating: ph.baseAddress!))),
+                                        w: UnsafePointer(float(UnsafeMutablePointer(mutating: pw.baseAddress!))),
+                                        partialBias: pb.isEmpty ? nil : float(pb.baseAddress!), rowChunks: rowChunks,
+                                        partialDh: float(pdh.baseAddress!), gradient: float(gradient.baseAddress!),
+                                        overwrite: overwrite)
+                                }
+                            }
+                        }
+                    }
+                }
+            })
+            var db: Tensor<Scalar>? = nil
+            if hasBias {
+                var sums = [Scalar](repeating: 0, count: v)
+                for c in 0..<2 { for j in 0..<v { sums[j] += partialBias[c * v + j] } }
+                db = Tensor(shape: [v], scalars: sums)
+            }
+            var dhScalars = Array(partialDh[0..<(n * k)])
+            for i in 0..<(n * k) { dhScalars[i] += partialDh[n * k + i] }
+            return [Tensor(shape: [n, k], scalars: dhScalars), nil] + (hasBias ? [db] : [])
+        }
         let chunks = 2
         var partialBias = [Scalar](repeating: 0, count: hasBias ? chunks * v : 0)
         d.withUnsafeMutableBufferPointer { o in
@@ -200,20 +246,23 @@ public func linearSoftmaxCrossEntropy<Scalar>(
         }
         // dW in pieces of classes (rows of W), each its own product: the same numbers
         // whichever thread computes a piece.
-        let pieces = Swift.max(1, Swift.min(16, v / 64))
-        let weightGradient: (Int, UnsafeMutableBufferPointer<Scalar>) -> Void = { piece, gradient in
+        // (`overwrite`: the gradient is zero but not yet written, see `addInBackground`.)
+        let weightGradient: (Int, UnsafeMutableBufferPointer<Scalar>, Bool) -> Void = { piece, gradient, overwrite in
             let classes = (v * piece / pieces)..<(v * (piece + 1) / pieces)
-            guard n > 0 && k > 0 && !classes.isEmpty else { return }
+            guard n > 0 && k > 0 && !classes.isEmpty else {
+                if overwrite { gradient[(classes.lowerBound * k)..<(classes.upperBound * k)].update(repeating: 0) }
+                return
+            }
             logitsGradient.withUnsafeBufferPointer { pd in
                 hv.scalars.withUnsafeBufferPointer { ph in
                     Scalar.gemm(transposeA: true, transposeB: false, m: classes.count, n: k, k: n, alpha: 1,
-                                a: pd.baseAddress! + classes.lowerBound, lda: v, b: ph.baseAddress!, ldb: k, beta: 1,
+                                a: pd.baseAddress! + classes.lowerBound, lda: v, b: ph.baseAddress!, ldb: k, beta: overwrite ? 0 : 1,
                                 c: gradient.baseAddress! + classes.lowerBound * k, ldc: k)
                 }
             }
         }
         let allPieces: (UnsafeMutableBufferPointer<Scalar>) -> Void = { gradient in
-            for piece in 0..<pieces { weightGradient(piece, gradient) }
+            for piece in 0..<pieces { weightGradient(piece, gradient, false) }
         }
         var dw: Tensor<Scalar>? = nil
         if let parameter {

@@ -26,16 +26,28 @@ final class GradientAccumulator<Scalar: TensorScalar> {
     private var accumulated: Tensor<Scalar>
     /// Work adding into `accumulated` on another thread (see ``addInBackground(parts:_:)``).
     private var background: (DispatchGroup, BackgroundWork)?
-    /// The gradient buffer; every access first waits for work running in the background.
+    /// The gradient buffer; every access first waits for work running in the background,
+    /// and writes the zeros that ``zero()`` left pending.
     private var storedGradient: Tensor<Scalar> {
         get {
             finishBackgroundWork()
+            writePendingZeros()
             return accumulated
         }
         _modify {
             finishBackgroundWork()
+            writePendingZeros()
             yield &accumulated
         }
+    }
+    /// A dense gradient's ``zero()`` only notes that the buffer is zero: the next access
+    /// writes the zeros, unless it is ``addInBackground(parts:_:)``, whose pieces then
+    /// overwrite the buffer instead of adding to it (one pass over a large gradient saved).
+    private var zerosPending = false
+    private func writePendingZeros() {
+        guard zerosPending else { return }
+        zerosPending = false
+        accumulated.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
     private var isDense = false
     private var rows: [Int] = []
@@ -103,15 +115,23 @@ final class GradientAccumulator<Scalar: TensorScalar> {
             right += item.other.scalars
         }
         let transposed = pendingTransposed
+        // Large, as two halves of W's rows on two threads (the same numbers either way).
+        let (m, columns) = transposed ? (n, k) : (k, n)
         storedGradient.scalars.withUnsafeMutableBufferPointer { out in
             left.withUnsafeBufferPointer { l in
                 right.withUnsafeBufferPointer { r in
-                    if transposed {  // W is (n × k): += [dC]ᵀ [A]
-                        Scalar.gemm(transposeA: true, transposeB: false, m: n, n: k, k: rows, alpha: 1,
-                                    a: l.baseAddress!, lda: n, b: r.baseAddress!, ldb: k, beta: 1, c: out.baseAddress!, ldc: k)
-                    } else {  // W is (k × n): += [A]ᵀ [dC]
-                        Scalar.gemm(transposeA: true, transposeB: false, m: k, n: n, k: rows, alpha: 1,
-                                    a: r.baseAddress!, lda: k, b: l.baseAddress!, ldb: n, beta: 1, c: out.baseAddress!, ldc: n)
+                    let (l, r, out) = (UncheckedSendable(l.baseAddress!), UncheckedSendable(r.baseAddress!),
+                                       UncheckedSendable(out.baseAddress!))
+                    forEachRowChunk(m, work: m * columns * rows >> 6) { _, part in
+                        if transposed {  // W is (n × k): += [dC]ᵀ [A]
+                            Scalar.gemm(transposeA: true, transposeB: false, m: part.count, n: k, k: rows, alpha: 1,
+                                        a: l.value + part.lowerBound, lda: n, b: r.value, ldb: k, beta: 1,
+                                        c: out.value + part.lowerBound * k, ldc: k)
+                        } else {  // W is (k × n): += [A]ᵀ [dC]
+                            Scalar.gemm(transposeA: true, transposeB: false, m: part.count, n: n, k: rows, alpha: 1,
+                                        a: r.value + part.lowerBound, lda: k, b: l.value, ldb: n, beta: 1,
+                                        c: out.value + part.lowerBound * n, ldc: n)
+                        }
                     }
                 }
             }
@@ -133,20 +153,35 @@ final class GradientAccumulator<Scalar: TensorScalar> {
         isDense = true
     }
 
-    /// Adds into the gradient in `parts` pieces, `body(part, gradient)` each, on another
-    /// thread while the caller goes on (the backward sweep through the rest of the tape).
-    /// The first later use of the gradient takes the pieces not started yet itself, from
-    /// the last one down, and waits for the rest, so two cores share what remains. Each
-    /// piece must write its own part of the gradient, and the same numbers whichever
-    /// thread runs it: the sum then does not depend on timing.
-    func addInBackground(parts: Int, _ body: @escaping (Int, UnsafeMutableBufferPointer<Scalar>) -> Void) {
+    /// The same, for a `body` that can also write the gradient whole: with `overwrite`
+    /// the gradient is zero and its buffer not yet cleared, and `body` must write every
+    /// element (as a product with beta = 0: the same numbers as adding to zeros).
+    func addInPlace(overwriting body: (UnsafeMutableBufferPointer<Scalar>, Bool) -> Void) {
         finishBackgroundWork()
+        let overwrite = zerosPending
+        zerosPending = false
+        accumulated.scalars.withUnsafeMutableBufferPointer { body($0, overwrite) }
+        isDense = true
+    }
+    /// Adds into the gradient in `parts` pieces, `body(part, gradient, overwrite)` each,
+    /// on another thread while the caller goes on (the backward sweep through the rest of
+    /// the tape). The first later use of the gradient takes the pieces not started yet
+    /// itself, from the last one down, and waits for the rest, so two cores share what
+    /// remains. Each piece must write its own part of the gradient, and the same numbers
+    /// whichever thread runs it: the sum then does not depend on timing. With `overwrite`
+    /// the gradient is zero and its buffer not yet cleared: the pieces together must write
+    /// every element (a product with beta = 0, the same numbers as adding to zeros).
+    func addInBackground(parts: Int, _ body: @escaping (Int, UnsafeMutableBufferPointer<Scalar>, Bool) -> Void) {
+        finishBackgroundWork()
+        let overwrite = zerosPending
+        zerosPending = false
         isDense = true
         // The buffer stays where it is until the work is finished: every other access to
         // `accumulated` goes through `storedGradient`, which finishes it first.
         var buffer: UnsafeMutableBufferPointer<Scalar>!
         accumulated.scalars.withUnsafeMutableBufferPointer { buffer = $0 }
-        let work = BackgroundWork(buffer: buffer, body: body, queue: PieceQueue(count: parts))
+        let work = BackgroundWork(buffer: buffer, body: { part, gradient in body(part, gradient, overwrite) },
+                                  queue: PieceQueue(count: parts))
         let group = DispatchGroup()
         DispatchQueue.global(qos: .userInitiated).async(group: group) { work.run(fromFront: true) }
         background = (group, work)
@@ -219,7 +254,8 @@ final class GradientAccumulator<Scalar: TensorScalar> {
     func zero() {
         pending.removeAll()
         if isDense {
-            storedGradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            finishBackgroundWork()
+            zerosPending = true
         } else if !rows.isEmpty {
             let d = storedGradient.columns
             storedGradient.scalars.withUnsafeMutableBufferPointer { out in

@@ -31,6 +31,31 @@ public struct StepByStepWindow<Cell: RecurrentCell>: RecurrentWindowKernel {
     }
 }
 
+/// An ``RNNCell`` over a whole window as one op (``rnnWindow(_:recurrentWeight:h0:steps:activation:)``:
+/// forward ``rnnWindowForward``, backward ``rnnWindowBackward``). Shapes, T steps of a
+/// batch of B, H hidden units:
+/// ```
+/// projected  P    (T·B × H)  W_e x(t) + b₁ for every step
+/// weight     W_h  (H × H)    multiplies h(t−1)
+/// state      h(0)  (B × H)
+/// outputs         (T·B × H)  h(1) … h(T);   final state h(T)
+/// ```
+public struct RNNWindowKernel<Scalar: TensorScalar>: RecurrentWindowKernel {
+    /// W_h (H × H), the cell's recurrent weight.
+    public let recurrentWeight: Parameter<Scalar>
+    public let activation: RecurrentActivation
+
+    public init(_ cell: RNNCell<Scalar>) { (recurrentWeight, activation) = (cell.recurrentWeight, cell.activation) }
+
+    public func callAsFunction(projected: Variable<Scalar>, steps: Int, state: HiddenState<Scalar>)
+        -> (outputs: Variable<Scalar>, state: HiddenState<Scalar>) {
+        let batch = state.hidden.shape[0]
+        let all = rnnWindow(projected, recurrentWeight: projected.tape.parameter(recurrentWeight), h0: state.hidden,
+                            steps: steps, activation: activation)
+        return (all, HiddenState(hidden: slice(all, rows: ((steps - 1) * batch)..<(steps * batch))))
+    }
+}
+
 /// An ``LSTMCell`` over a whole window as one op (``lstmWindow(_:recurrentWeight:h0:c0:steps:)``:
 /// forward ``lstmWindowForward``, backward ``lstmWindowBackward``). Shapes, T steps of a
 /// batch of B, H hidden units:
@@ -215,11 +240,12 @@ func lstmWindow<Scalar>(
                     pv.scalars.withUnsafeBufferPointer { p in
                         wv.scalars.withUnsafeBufferPointer { w in
                             hv0.scalars.withUnsafeBufferPointer { h0 in
+                                let product = RecurrentProduct(weight: w.baseAddress!, n: width, k: n, transposed: true)
                                 let g = UncheckedSendable((gates.baseAddress!, cells.baseAddress!, tanhCells.baseAddress!,
-                                                           out.baseAddress!, p.baseAddress!, w.baseAddress!, h0.baseAddress!))
+                                                           out.baseAddress!, p.baseAddress!, product, h0.baseAddress!))
                                 forEachRowChunk(batch, work: work) { _, rows in
-                                    let (gates, cells, tanhCells, out, p, w, h0) = g.value
-                                    lstmWindowForward(steps: steps, batch: batch, n: n, rows: rows, p: p, w: w, h0: h0,
+                                    let (gates, cells, tanhCells, out, p, product, h0) = g.value
+                                    lstmWindowForward(steps: steps, batch: batch, n: n, rows: rows, p: p, product: product, h0: h0,
                                                       gates: gates, cells: cells, tanhCells: tanhCells, out: out)
                                 }
                                 (out.baseAddress! + steps * stepSize).update(from: cells.baseAddress! + steps * stepSize, count: stepSize)
@@ -245,13 +271,17 @@ func lstmWindow<Scalar>(
                             keptTanhCells.withUnsafeBufferPointer { tanhCells in
                                 g.scalars.withUnsafeBufferPointer { g in
                                     wv.scalars.withUnsafeBufferPointer { w in
-                                        // All rows on this thread: in training the other one is busy
-                                        // with the output layer's dW (see linearSoftmaxCrossEntropy).
-                                        lstmWindowBackward(
-                                            steps: steps, batch: batch, n: n, dz: dz.baseAddress!,
-                                            dh0: dh0.baseAddress!, dc0: dc0.baseAddress!, gates: gates.baseAddress!,
-                                            cells: cells.baseAddress!, tanhCells: tanhCells.baseAddress!, g: g.baseAddress!,
-                                            w: w.baseAddress!)
+                                        // Two halves of the batch on two threads, as in the forward pass.
+                                        let product = RecurrentProduct(weight: w.baseAddress!, n: n, k: width, transposed: false)
+                                        let shared = UncheckedSendable((dz.baseAddress!, dh0.baseAddress!, dc0.baseAddress!,
+                                                                        gates.baseAddress!, cells.baseAddress!,
+                                                                        tanhCells.baseAddress!, g.baseAddress!))
+                                        forEachRowChunk(batch, work: work) { _, rows in
+                                            let (dz, dh0, dc0, gates, cells, tanhCells, g) = shared.value
+                                            lstmWindowBackward(
+                                                steps: steps, batch: batch, n: n, rows: rows, product: product, dz: dz,
+                                                dh0: dh0, dc0: dc0, gates: gates, cells: cells, tanhCells: tanhCells, g: g)
+                                        }
                                     }
                                 }
                             }
@@ -273,29 +303,32 @@ func lstmWindow<Scalar>(
     }
 }
 
-/// The backward pass of ``lstmWindow(_:recurrentWeight:h0:c0:steps:)``, t = T … 1:
-/// fills dz (every step's ∂J/∂z(t)), dh0 and dc0. `g` is the gradient of the op's value
-/// ((T+1)·B × H: h(1) … h(T), then c(T)).
+/// The backward pass of ``lstmWindow(_:recurrentWeight:h0:c0:steps:)`` for the batch rows
+/// `rows`, t = T … 1: fills their rows of dz (every step's ∂J/∂z(t)), dh0 and dc0. `g` is
+/// the gradient of the op's value ((T+1)·B × H: h(1) … h(T), then c(T)); `product`
+/// multiplies by W (dz(t) W, for the whole batch's B rows: see ``RecurrentProduct``).
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func lstmWindowBackward<Scalar: TensorScalar>(
-    steps: Int, batch: Int, n: Int, dz: UnsafeMutablePointer<Scalar>,
+    steps: Int, batch: Int, n: Int, rows: Range<Int>, product: RecurrentProduct<Scalar>, dz: UnsafeMutablePointer<Scalar>,
     dh0: UnsafeMutablePointer<Scalar>, dc0: UnsafeMutablePointer<Scalar>,
     gates: UnsafePointer<Scalar>, cells: UnsafePointer<Scalar>, tanhCells: UnsafePointer<Scalar>,
-    g: UnsafePointer<Scalar>, w: UnsafePointer<Scalar>
+    g: UnsafePointer<Scalar>
 ) {
     let width = 4 * n, stepSize = batch * n, gateStep = batch * width
-    var dh = [Scalar](repeating: 0, count: stepSize)           // ∂J/∂h(t)
-    var dc = Array(UnsafeBufferPointer(start: g + steps * stepSize, count: stepSize))  // ∂J/∂c(t), from outside at T
-    var fromNext = [Scalar](repeating: 0, count: stepSize)     // dz(t+1) W, into h(t)
-    var dPrevious = [Scalar](repeating: 0, count: stepSize)    // ∂J/∂c(t−1)
+    let (r0, count) = (rows.lowerBound, rows.count)
+    let part = count * n  // these rows' elements of one step
+    var dh = [Scalar](repeating: 0, count: part)           // ∂J/∂h(t)
+    var dc = Array(UnsafeBufferPointer(start: g + steps * stepSize + r0 * n, count: part))  // ∂J/∂c(t), from outside at T
+    var fromNext = [Scalar](repeating: 0, count: part)     // dz(t+1) W, into h(t)
+    var dPrevious = [Scalar](repeating: 0, count: part)    // ∂J/∂c(t−1)
     for t in (0..<steps).reversed() {
-        let above = g + t * stepSize
-        for k in 0..<stepSize { dh[k] = t == steps - 1 ? above[k] : above[k] + fromNext[k] }
-        let base = t * stepSize
-        for r in 0..<batch {
-            let row = gates + t * gateStep + r * width
-            let drow = dz + t * gateStep + r * width
+        let above = g + t * stepSize + r0 * n
+        for k in 0..<part { dh[k] = t == steps - 1 ? above[k] : above[k] + fromNext[k] }
+        let base = t * stepSize + r0 * n
+        for r in 0..<count {
+            let row = gates + t * gateStep + (r0 + r) * width
+            let drow = dz + t * gateStep + (r0 + r) * width
             for j in 0..<n {
                 let k = r * n + j
                 let (f, i, o, candidate) = (row[j], row[n + j], row[2 * n + j], row[3 * n + j])
@@ -313,15 +346,144 @@ func lstmWindowBackward<Scalar: TensorScalar>(
         }
         swap(&dc, &dPrevious)
         // z(t) = h(t−1) Wᵀ + P(t): dh(t−1) gets dz(t) W.
-        if n > 0 && batch > 0 {
-            fromNext.withUnsafeMutableBufferPointer { out in
-                Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: width, alpha: 1,
-                            a: dz + t * gateStep, lda: width, b: w, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
+        fromNext.withUnsafeMutableBufferPointer { out in
+            product(m: count, a: dz + t * gateStep + r0 * width, lda: width, c: out.baseAddress!, ldc: n, blasRows: batch)
+        }
+    }
+    (dh0 + r0 * n).update(from: fromNext, count: part)
+    (dc0 + r0 * n).update(from: dc, count: part)
+}
+
+// MARK: - A whole plain RNN layer over a window
+
+/// A plain RNN layer run over `steps` time steps as one op: for t = 1 … T,
+/// ```
+/// h(t) = σ(h(t−1) W_hᵀ + P(t))
+/// ```
+/// where P (T·B × H, time-major) holds every step's projected input W_e x(t) + b₁ and σ
+/// is the cell's `activation`. The value is h(1) … h(T) stacked (T·B × H).
+///
+/// As ``lstmWindow(_:recurrentWeight:h0:c0:steps:)`` for the LSTM: the arithmetic of
+/// ``RNNCell/step(projected:state:)`` step for step, in the same order (a test checks
+/// values and gradients are identical), W_h's gradient handed over as `matmul` does, both
+/// passes in two halves of a large batch on two threads.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func rnnWindow<Scalar>(
+    _ projected: Variable<Scalar>, recurrentWeight weight: Variable<Scalar>, h0: Variable<Scalar>, steps: Int,
+    activation: RecurrentActivation
+) -> Variable<Scalar> {
+    let pv = projected.value, wv = weight.value, hv0 = h0.value
+    let batch = hv0.rows, n = hv0.columns
+    precondition(steps > 0 && hv0.rank == 2, "rnnWindow: state of shape \(hv0.shape) for \(steps) steps")
+    precondition(pv.shape == [steps * batch, n], "rnnWindow: projected inputs of shape \(pv.shape), expected \([steps * batch, n])")
+    precondition(wv.shape == [n, n], "rnnWindow: W_h of shape \(wv.shape) for H = \(n)")
+    let stepSize = batch * n
+    let work = batch >= 16 ? steps * batch * n * n : 0
+    var out = [Scalar](repeating: 0, count: steps * stepSize)
+    out.withUnsafeMutableBufferPointer { out in
+        pv.scalars.withUnsafeBufferPointer { p in
+            wv.scalars.withUnsafeBufferPointer { w in
+                hv0.scalars.withUnsafeBufferPointer { h0 in
+                    let product = RecurrentProduct(weight: w.baseAddress!, n: n, k: n, transposed: true)
+                    let shared = UncheckedSendable((out.baseAddress!, p.baseAddress!, h0.baseAddress!))
+                    forEachRowChunk(batch, work: work) { _, rows in
+                        let (out, p, h0) = shared.value
+                        rnnWindowForward(steps: steps, batch: batch, n: n, rows: rows, p: p, product: product, h0: h0,
+                                         activation: activation, out: out)
+                    }
+                }
             }
         }
     }
-    dh0.update(from: fromNext, count: stepSize)
-    dc0.update(from: dc, count: stepSize)
+    let parameter = weight.tape.nodes[weight.id].parameter
+    let hiddenStates = out  // h(1) … h(T), for the backward pass and W_h's gradient
+    return projected.tape.record("RNN layer, \(steps) steps", inputs: [projected, weight, h0],
+                                 value: Tensor(shape: [steps * batch, n], scalars: out)) { g in
+        var dProjected = [Scalar](repeating: 0, count: steps * stepSize)
+        var dh0 = [Scalar](repeating: 0, count: stepSize)
+        dProjected.withUnsafeMutableBufferPointer { dp in
+            dh0.withUnsafeMutableBufferPointer { dh0 in
+                hiddenStates.withUnsafeBufferPointer { hs in
+                    g.scalars.withUnsafeBufferPointer { g in
+                        wv.scalars.withUnsafeBufferPointer { w in
+                            let product = RecurrentProduct(weight: w.baseAddress!, n: n, k: n, transposed: false)
+                            let shared = UncheckedSendable((dp.baseAddress!, dh0.baseAddress!, hs.baseAddress!, g.baseAddress!))
+                            forEachRowChunk(batch, work: work) { _, rows in
+                                let (dp, dh0, hs, g) = shared.value
+                                rnnWindowBackward(steps: steps, batch: batch, n: n, rows: rows, product: product,
+                                                  activation: activation, dp: dp, dh0: dh0, hs: hs, g: g)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // a(t) = h(t−1) W_hᵀ + P(t): W_h gets da(t)ᵀ h(t−1), t = T … 1 (the order of the
+        // steps' backward passes).
+        var dw: Tensor<Scalar>? = nil
+        for t in (0..<steps).reversed() {
+            let da = Tensor(shape: [batch, n], scalars: Array(dProjected[(t * stepSize)..<((t + 1) * stepSize)]))
+            let previous = t == 0 ? hv0 : Tensor(shape: [batch, n], scalars: Array(hiddenStates[((t - 1) * stepSize)..<(t * stepSize)]))
+            addStepGradient(upstream: da, input: previous, weight: parameter, into: &dw)
+        }
+        return [Tensor(shape: pv.shape, scalars: dProjected), dw, Tensor(shape: hv0.shape, scalars: dh0)]
+    }
+}
+
+/// The forward pass of ``RNNWindowKernel`` for the batch rows `rows` (all T steps):
+/// out (T·B × H, written) gets h(1) … h(T). `product` multiplies by W_hᵀ (for the whole
+/// batch's B rows: see ``RecurrentProduct``).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func rnnWindowForward<Scalar: TensorScalar>(
+    steps: Int, batch: Int, n: Int, rows: Range<Int>, p: UnsafePointer<Scalar>, product: RecurrentProduct<Scalar>,
+    h0: UnsafePointer<Scalar>, activation: RecurrentActivation, out: UnsafeMutablePointer<Scalar>
+) {
+    let stepSize = batch * n
+    let (r0, count) = (rows.lowerBound, rows.count)
+    for t in 0..<steps {
+        let hPrevious = t == 0 ? h0 + r0 * n : UnsafePointer(out + (t - 1) * stepSize + r0 * n)
+        let a = out + t * stepSize + r0 * n, pt = p + t * stepSize + r0 * n
+        product(m: count, a: hPrevious, lda: n, c: a, ldc: n, blasRows: batch)
+        for e in 0..<(count * n) { a[e] = a[e] + pt[e] }
+        let h = UnsafeMutableBufferPointer(start: a, count: count * n)
+        switch activation {
+        case .tanh: Scalar.tanh(h)
+        case .sigmoid: Scalar.logistic(h)
+        }
+    }
+}
+
+/// The backward pass of ``rnnWindow(_:recurrentWeight:h0:steps:activation:)`` for the batch
+/// rows `rows`, t = T … 1: fills their rows of dp (every step's ∂J/∂a(t), the
+/// pre-activation) and dh0. `hs` holds h(1) … h(T), `g` the gradient of the op's value;
+/// `product` multiplies by W_h (for the whole batch's B rows).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func rnnWindowBackward<Scalar: TensorScalar>(
+    steps: Int, batch: Int, n: Int, rows: Range<Int>, product: RecurrentProduct<Scalar>, activation: RecurrentActivation,
+    dp: UnsafeMutablePointer<Scalar>, dh0: UnsafeMutablePointer<Scalar>, hs: UnsafePointer<Scalar>, g: UnsafePointer<Scalar>
+) {
+    let stepSize = batch * n
+    let (r0, count) = (rows.lowerBound, rows.count)
+    let part = count * n  // these rows' elements of one step
+    var fromNext = [Scalar](repeating: 0, count: part)  // da(t+1) W_h, into h(t)
+    for t in (0..<steps).reversed() {
+        let above = g + t * stepSize + r0 * n, h = hs + t * stepSize + r0 * n, da = dp + t * stepSize + r0 * n
+        for k in 0..<part {
+            let d = t == steps - 1 ? above[k] : above[k] + fromNext[k]  // ∂J/∂h(t)
+            switch activation {
+            case .tanh: da[k] = d * (1 - h[k] * h[k])
+            case .sigmoid: da[k] = d * h[k] * (1 - h[k])
+            }
+        }
+        // a(t) = h(t−1) W_hᵀ + P(t): dh(t−1) gets da(t) W_h.
+        fromNext.withUnsafeMutableBufferPointer { out in
+            product(m: count, a: da, lda: n, c: out.baseAddress!, ldc: n, blasRows: batch)
+        }
+    }
+    (dh0 + r0 * n).update(from: fromNext, count: part)
 }
 
 // MARK: - A whole GRU layer over a window
@@ -364,11 +526,14 @@ func gruWindow<Scalar>(
                     wzr.scalars.withUnsafeBufferPointer { wzr in
                         wh.scalars.withUnsafeBufferPointer { wh in
                             hv0.scalars.withUnsafeBufferPointer { h0 in
+                                let gateProduct = RecurrentProduct(weight: wzr.baseAddress!, n: 2 * n, k: n, transposed: true)
+                                let candidateProduct = RecurrentProduct(weight: wh.baseAddress!, n: n, k: n, transposed: true)
                                 let shared = UncheckedSendable((gates.baseAddress!, resetHidden.baseAddress!, out.baseAddress!,
-                                                                p.baseAddress!, wzr.baseAddress!, wh.baseAddress!, h0.baseAddress!))
+                                                                p.baseAddress!, gateProduct, candidateProduct, h0.baseAddress!))
                                 forEachRowChunk(batch, work: work) { _, rows in
-                                    let (gates, resetHidden, out, p, wzr, wh, h0) = shared.value
-                                    gruWindowForward(steps: steps, batch: batch, n: n, rows: rows, p: p, wzr: wzr, wh: wh, h0: h0,
+                                    let (gates, resetHidden, out, p, gateProduct, candidateProduct, h0) = shared.value
+                                    gruWindowForward(steps: steps, batch: batch, n: n, rows: rows, p: p, gateProduct: gateProduct,
+                                                     candidateProduct: candidateProduct, h0: h0,
                                                      gates: gates, resetHidden: resetHidden, out: out)
                                 }
                             }
@@ -394,10 +559,19 @@ func gruWindow<Scalar>(
                                 g.scalars.withUnsafeBufferPointer { g in
                                     wzr.scalars.withUnsafeBufferPointer { wzr in
                                         wh.scalars.withUnsafeBufferPointer { wh in
-                                            gruWindowBackward(
-                                                steps: steps, batch: batch, n: n, dp: dp.baseAddress!, dh0: dh0.baseAddress!,
-                                                gates: gates.baseAddress!, resetHidden: resetHidden.baseAddress!, hs: hs.baseAddress!,
-                                                h0: h0.baseAddress!, g: g.baseAddress!, wzr: wzr.baseAddress!, wh: wh.baseAddress!)
+                                            // Two halves of the batch on two threads, as in the forward pass.
+                                            let candidateProduct = RecurrentProduct(weight: wh.baseAddress!, n: n, k: n, transposed: false)
+                                            let gateProduct = RecurrentProduct(weight: wzr.baseAddress!, n: n, k: 2 * n, transposed: false)
+                                            let shared = UncheckedSendable((dp.baseAddress!, dh0.baseAddress!, gates.baseAddress!,
+                                                                            resetHidden.baseAddress!, hs.baseAddress!,
+                                                                            h0.baseAddress!, g.baseAddress!))
+                                            forEachRowChunk(batch, work: work) { _, rows in
+                                                let (dp, dh0, gates, resetHidden, hs, h0, g) = shared.value
+                                                gruWindowBackward(
+                                                    steps: steps, batch: batch, n: n, rows: rows, dp: dp, dh0: dh0, gates: gates,
+                                                    resetHidden: resetHidden, hs: hs, h0: h0, g: g,
+                                                    candidateProduct: candidateProduct, gateProduct: gateProduct)
+                                            }
                                         }
                                     }
                                 }
@@ -429,28 +603,33 @@ func gruWindow<Scalar>(
     }
 }
 
-/// The backward pass of ``gruWindow(_:gateWeight:candidateWeight:h0:steps:)``, t = T … 1:
-/// fills dp (every step's ∂J/∂[a_z a_r a_ĥ], the pre-activations) and dh0. Each step adds
-/// the contributions to ∂J/∂h(t−1) in the order the step-by-step tape does: from above,
-/// through (1 − z) ⊙ h(t−1), through r ⊙ h(t−1), through W_zr h(t−1).
+/// The backward pass of ``gruWindow(_:gateWeight:candidateWeight:h0:steps:)`` for the
+/// batch rows `rows`, t = T … 1: fills their rows of dp (every step's ∂J/∂[a_z a_r a_ĥ],
+/// the pre-activations) and dh0. Each step adds the contributions to ∂J/∂h(t−1) in the
+/// order the step-by-step tape does: from above, through (1 − z) ⊙ h(t−1), through
+/// r ⊙ h(t−1), through W_zr h(t−1). The products multiply by W_h and W_zr (for the whole
+/// batch's B rows: see ``RecurrentProduct``).
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func gruWindowBackward<Scalar: TensorScalar>(
-    steps: Int, batch: Int, n: Int, dp: UnsafeMutablePointer<Scalar>, dh0: UnsafeMutablePointer<Scalar>,
+    steps: Int, batch: Int, n: Int, rows: Range<Int>, dp: UnsafeMutablePointer<Scalar>, dh0: UnsafeMutablePointer<Scalar>,
     gates: UnsafePointer<Scalar>, resetHidden: UnsafePointer<Scalar>, hs: UnsafePointer<Scalar>,
-    h0: UnsafePointer<Scalar>, g: UnsafePointer<Scalar>, wzr: UnsafePointer<Scalar>, wh: UnsafePointer<Scalar>
+    h0: UnsafePointer<Scalar>, g: UnsafePointer<Scalar>,
+    candidateProduct: RecurrentProduct<Scalar>, gateProduct: RecurrentProduct<Scalar>
 ) {
     let width = 3 * n, stepSize = batch * n
-    var dh = Array(UnsafeBufferPointer(start: g + (steps - 1) * stepSize, count: stepSize))  // ∂J/∂h(T)
-    var dResetHidden = [Scalar](repeating: 0, count: stepSize)
-    var fromGates = [Scalar](repeating: 0, count: stepSize)
+    let (r0, count) = (rows.lowerBound, rows.count)
+    let part = count * n  // these rows' elements of one step
+    var dh = Array(UnsafeBufferPointer(start: g + (steps - 1) * stepSize + r0 * n, count: part))  // ∂J/∂h(T)
+    var dResetHidden = [Scalar](repeating: 0, count: part)
+    var fromGates = [Scalar](repeating: 0, count: part)
     for t in (0..<steps).reversed() {
-        let hPrevious = t == 0 ? h0 : hs + (t - 1) * stepSize
+        let hPrevious = (t == 0 ? h0 : hs + (t - 1) * stepSize) + r0 * n
         // ∂J/∂h(t−1), starting from what reaches h(t−1) from above (none for h(0)).
-        var next = t == 0 ? [Scalar](repeating: 0, count: stepSize)
-                          : Array(UnsafeBufferPointer(start: g + (t - 1) * stepSize, count: stepSize))
-        for r in 0..<batch {
-            let row = gates + (t * batch + r) * width, drow = dp + (t * batch + r) * width
+        var next = t == 0 ? [Scalar](repeating: 0, count: part)
+                          : Array(UnsafeBufferPointer(start: g + (t - 1) * stepSize + r0 * n, count: part))
+        for r in 0..<count {
+            let row = gates + (t * batch + r0 + r) * width, drow = dp + (t * batch + r0 + r) * width
             for j in 0..<n {
                 let k = r * n + j
                 let (z, c, d) = (row[j], row[2 * n + j], dh[k])
@@ -464,13 +643,11 @@ func gruWindowBackward<Scalar: TensorScalar>(
         }
         // a_ĥ = P_ĥ + (r ⊙ h(t−1)) W_hᵀ: d(r ⊙ h(t−1)) = dâ W_h (dâ: the ĥ block of dp's rows).
         dResetHidden.withUnsafeMutableBufferPointer { out in
-            if n > 0 && batch > 0 {
-                Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: n, alpha: 1,
-                            a: dp + t * batch * width + 2 * n, lda: width, b: wh, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
-            }
+            candidateProduct(m: count, a: dp + (t * batch + r0) * width + 2 * n, lda: width, c: out.baseAddress!, ldc: n,
+                             blasRows: batch)
         }
-        for r in 0..<batch {
-            let row = gates + (t * batch + r) * width, drow = dp + (t * batch + r) * width
+        for r in 0..<count {
+            let row = gates + (t * batch + r0 + r) * width, drow = dp + (t * batch + r0 + r) * width
             for j in 0..<n {
                 let k = r * n + j
                 let reset = row[n + j]
@@ -482,15 +659,12 @@ func gruWindowBackward<Scalar: TensorScalar>(
         }
         // [a_z a_r] = P_zr + h(t−1) W_zrᵀ: dh(t−1) += [dz dr] W_zr (the first two blocks of dp's rows).
         fromGates.withUnsafeMutableBufferPointer { out in
-            if n > 0 && batch > 0 {
-                Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: 2 * n, alpha: 1,
-                            a: dp + t * batch * width, lda: width, b: wzr, ldb: n, beta: 0, c: out.baseAddress!, ldc: n)
-            }
+            gateProduct(m: count, a: dp + (t * batch + r0) * width, lda: width, c: out.baseAddress!, ldc: n, blasRows: batch)
         }
-        for k in 0..<stepSize { next[k] = next[k] + fromGates[k] }
+        for k in 0..<part { next[k] = next[k] + fromGates[k] }
         dh = next
     }
-    dh0.update(from: dh, count: stepSize)
+    (dh0 + r0 * n).update(from: dh, count: part)
 }
 
 /// The forward pass of ``LSTMWindowKernel`` for the batch rows `rows` (all T steps): the
@@ -503,7 +677,7 @@ func gruWindowBackward<Scalar: TensorScalar>(
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func lstmWindowForward<Scalar: TensorScalar>(
-    steps: Int, batch: Int, n: Int, rows: Range<Int>, p: UnsafePointer<Scalar>, w: UnsafePointer<Scalar>,
+    steps: Int, batch: Int, n: Int, rows: Range<Int>, p: UnsafePointer<Scalar>, product: RecurrentProduct<Scalar>,
     h0: UnsafePointer<Scalar>, gates: UnsafeMutablePointer<Scalar>, cells: UnsafeMutablePointer<Scalar>,
     tanhCells: UnsafeMutablePointer<Scalar>, out: UnsafeMutablePointer<Scalar>
 ) {
@@ -512,10 +686,7 @@ func lstmWindowForward<Scalar: TensorScalar>(
     for t in 0..<steps {
         let z = gates + t * gateStep + r0 * width
         let hPrevious = t == 0 ? h0 + r0 * n : UnsafePointer(out + (t - 1) * stepSize + r0 * n)
-        if n > 0 && count > 0 {
-            Scalar.gemm(transposeA: false, transposeB: true, m: count, n: width, k: n, alpha: 1,
-                        a: hPrevious, lda: n, b: w, ldb: n, beta: 0, c: z, ldc: width)
-        }
+        product(m: count, a: hPrevious, lda: n, c: z, ldc: width)
         let pt = p + t * gateStep + r0 * width
         for e in 0..<(count * width) { z[e] = z[e] + pt[e] }
         for r in 0..<count {
@@ -553,8 +724,8 @@ func lstmWindowForward<Scalar: TensorScalar>(
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func gruWindowForward<Scalar: TensorScalar>(
-    steps: Int, batch: Int, n: Int, rows: Range<Int>, p: UnsafePointer<Scalar>, wzr: UnsafePointer<Scalar>,
-    wh: UnsafePointer<Scalar>, h0: UnsafePointer<Scalar>, gates: UnsafeMutablePointer<Scalar>,
+    steps: Int, batch: Int, n: Int, rows: Range<Int>, p: UnsafePointer<Scalar>, gateProduct: RecurrentProduct<Scalar>,
+    candidateProduct: RecurrentProduct<Scalar>, h0: UnsafePointer<Scalar>, gates: UnsafeMutablePointer<Scalar>,
     resetHidden: UnsafeMutablePointer<Scalar>, out: UnsafeMutablePointer<Scalar>
 ) {
     let width = 3 * n, stepSize = batch * n
@@ -566,10 +737,7 @@ func gruWindowForward<Scalar: TensorScalar>(
         let g = gates + (t * batch + r0) * width, pt = p + (t * batch + r0) * width
         let rh = resetHidden + t * stepSize + r0 * n, h = out + t * stepSize + r0 * n
         recurrent.withUnsafeMutableBufferPointer { rec in
-            if n > 0 && count > 0 {
-                Scalar.gemm(transposeA: false, transposeB: true, m: count, n: 2 * n, k: n, alpha: 1,
-                            a: hPrevious, lda: n, b: wzr, ldb: n, beta: 0, c: rec.baseAddress!, ldc: 2 * n)
-            }
+            gateProduct(m: count, a: hPrevious, lda: n, c: rec.baseAddress!, ldc: 2 * n)
             for r in 0..<count {
                 for j in 0..<(2 * n) { g[r * width + j] = pt[r * width + j] + rec[r * 2 * n + j] }
                 Scalar.logistic(UnsafeMutableBufferPointer(start: g + r * width, count: 2 * n))
@@ -577,10 +745,7 @@ func gruWindowForward<Scalar: TensorScalar>(
             }
         }
         candidate.withUnsafeMutableBufferPointer { cand in
-            if n > 0 && count > 0 {
-                Scalar.gemm(transposeA: false, transposeB: true, m: count, n: n, k: n, alpha: 1,
-                            a: rh, lda: n, b: wh, ldb: n, beta: 0, c: cand.baseAddress!, ldc: n)
-            }
+            candidateProduct(m: count, a: rh, lda: n, c: cand.baseAddress!, ldc: n)
             for r in 0..<count {
                 for j in 0..<n { g[r * width + 2 * n + j] = pt[r * width + 2 * n + j] + cand[r * n + j] }
                 Scalar.tanh(UnsafeMutableBufferPointer(start: g + r * width + 2 * n, count: n))

@@ -10,14 +10,15 @@
 /// inputs at once, as one product; ``RecurrentCell/step(projected:state:)`` adds the
 /// recurrent part and applies the gates, always as the equations read. Calling the cell
 /// on one input does both, exactly as the slides write the step. Running a whole window
-/// as one op is a separate, explicitly chosen kernel (``LSTMWindowKernel``,
-/// ``GRUWindowKernel``, see ``WindowRun``), tested against `step`.
+/// as one op is a separate, explicitly chosen kernel (``RNNWindowKernel``,
+/// ``LSTMWindowKernel``, ``GRUWindowKernel``, see ``WindowRun``), tested against `step`.
 public protocol RecurrentCell<Scalar>: Layer {
     /// What the cell carries from one step to the next: ``HiddenState`` (h) for a plain
     /// RNN or a GRU, ``LSTMState`` (h and c) for an LSTM.
     associatedtype State: RecurrentState where State.Scalar == Scalar
-    /// How a whole window runs as one op: ``LSTMWindowKernel``, ``GRUWindowKernel``, or
-    /// ``StepByStepWindow`` (`step` T times) for a cell without a kernel of its own.
+    /// How a whole window runs as one op: ``RNNWindowKernel``, ``LSTMWindowKernel``,
+    /// ``GRUWindowKernel``, or ``StepByStepWindow`` (`step` T times) for a cell without a
+    /// kernel of its own.
     associatedtype WindowKernel: RecurrentWindowKernel where WindowKernel.Cell == Self
     /// Size of the input vector x(t) (an embedding e(t), or the layer below's h(t)).
     var inputSize: Int { get }
@@ -89,9 +90,9 @@ public enum WindowRun: Sendable {
     /// The cell's `step`, T times, as the equations read: a dozen tape nodes per step.
     /// The reference, and what the figures draw.
     case stepByStep
-    /// The cell's whole-window kernel (``LSTMWindowKernel``, ``GRUWindowKernel``): the T
-    /// steps as one op, the same arithmetic in the same order with far less bookkeeping.
-    /// A cell without one (``RNNCell``) runs step by step. For training.
+    /// The cell's whole-window kernel (``RNNWindowKernel``, ``LSTMWindowKernel``,
+    /// ``GRUWindowKernel``): the T steps as one op, the same arithmetic in the same order
+    /// with far less bookkeeping. For training.
     case wholeWindow
 }
 
@@ -161,7 +162,7 @@ public enum RecurrentActivation: String, CaseIterable, Sendable {
 /// named `name.W_h`, `name.W_e`, `name.b1`. The state is ``HiddenState``: h(t).
 public struct RNNCell<Scalar: TensorScalar>: RecurrentCell {
     public typealias State = HiddenState<Scalar>
-    public typealias WindowKernel = StepByStepWindow<Self>
+    public typealias WindowKernel = RNNWindowKernel<Scalar>
     /// W_h (H × H): multiplies h(t−1).
     public let recurrentWeight: Parameter<Scalar>
     /// W_e (H × d): multiplies e(t).
