@@ -115,7 +115,9 @@ func packedOutputBackward(
     h: UnsafePointer<Float>, w: UnsafePointer<Float>, partialBias: UnsafeMutablePointer<Float>?, rowChunks: [Range<Int>],
     partialDh: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>, overwrite: Bool
 ) {
-    let packedH = PackedMatrix(n: k, k: n, b: h, rowStride: 1, termStride: k)
+    // dW's product reads d logits across its rows (A transposed); with AVX2's 16 registers
+    // that runs faster through the BLAS (there the bits are the BLAS's own either way).
+    let packedH = ck_cpu_level() >= CK_LEVEL_AVX512 ? PackedMatrix(n: k, k: n, b: h, rowStride: 1, termStride: k) : nil
     let shared = UncheckedSendable((d, partialBias, partialDh, gradient))
     forEachRowChunk(v, work: n * v) { half, classes in
         let (d, partialBias, partialDh, gradient) = shared.value
@@ -146,8 +148,13 @@ func packedOutputBackward(
                 let packedW = PackedMatrix(n: k, k: width, b: w + q0 * k, rowStride: 1, termStride: k)
                 packedW.multiply(m: n, a: block, rowStride: width, termStride: 1, into: partialDh + half * n * k, ldc: k,
                                  accumulate: q0 > classes.lowerBound)
-                packedH.multiply(m: width, a: block, rowStride: 1, termStride: width, into: gradient + q0 * k, ldc: k,
-                                 accumulate: !overwrite)
+                if let packedH {
+                    packedH.multiply(m: width, a: block, rowStride: 1, termStride: width, into: gradient + q0 * k, ldc: k,
+                                     accumulate: !overwrite)
+                } else {
+                    Float.gemm(transposeA: true, transposeB: false, m: width, n: k, k: n, alpha: 1, a: block, lda: width,
+                               b: h, ldb: k, beta: overwrite ? 0 : 1, c: gradient + q0 * k, ldc: k)
+                }
                 q0 = q1
             }
         }
