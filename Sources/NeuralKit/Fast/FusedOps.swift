@@ -75,10 +75,13 @@ func addStepGradient<Scalar: TensorScalar>(
 /// What the fusion saves at vocabulary size: the (N × V) logits are written once by the
 /// product and then turned into probabilities in place, row by row while the row is in
 /// cache; the backward pass overwrites the same buffer with the logits' gradient and adds
-/// its product with h straight into W's gradient. Large enough, every stage runs as two
-/// halves on two threads (the products split by classes, the softmax by rows), always
-/// the same two halves, so results do not depend on the machine; call it with
-/// `BLAS.threads = 1`, or the two halves compete for BLAS's own threads.
+/// its product with h straight into W's gradient (on another thread, while the sweep goes
+/// on). Where ``PackedProducts`` apply (the fast kernels, Float, W a parameter, products
+/// large enough), the backward pass instead reads the logits' buffer once, block of
+/// classes by block (``packedOutputBackward``), with the same numbers. Large enough, every
+/// stage runs as two halves on two threads (the products split by classes, the softmax by
+/// rows), always the same two halves, so results do not depend on the machine; call it
+/// with `BLAS.threads = 1`, or the two halves compete for BLAS's own threads.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func linearSoftmaxCrossEntropy<Scalar>(

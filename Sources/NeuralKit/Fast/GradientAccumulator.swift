@@ -10,12 +10,15 @@ import Foundation
 ///
 /// - ``deferProduct(upstream:other:transposed:)``: a recurrent weight gets one small
 ///   product per time step; they are kept and added as one large product when the
-///   gradient is first read (`matmul`, the whole-window LSTM and GRU).
+///   gradient is first read (`matmul`, the whole-window RNN, LSTM and GRU).
 /// - ``addRows(_:_:)``: an embedding lookup adds into the rows it used, and records them,
 ///   so the optimizers and ``zero()`` visit those rows, not the whole table (`gather`).
-/// - ``addInBackground(parts:_:)`` and ``addInPlace(_:)``: the output layer's product
-///   is added straight into the buffer, on another thread while the sweep goes on
-///   (`linearSoftmaxCrossEntropy`).
+/// - ``addInBackground(parts:_:)``, ``addInPlace(_:)`` and ``addInPlace(overwriting:)``:
+///   the output layer's product is added straight into the buffer, on another thread
+///   while the sweep goes on, or in its one-pass backward (`linearSoftmaxCrossEntropy`).
+///
+/// A dense gradient's ``zero()`` only marks it zero; the next use writes the zeros, or,
+/// for the two that may, overwrites the buffer instead of adding to it.
 ///
 /// Each gives the same numbers whichever thread or order runs it, so the sum does not
 /// depend on timing; the gradient checks (GradientCheckTests, SparseRowsTests) compare

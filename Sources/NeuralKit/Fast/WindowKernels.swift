@@ -207,10 +207,10 @@ func lstmHiddenState<Scalar>(_ z: Variable<Scalar>, cell c: Variable<Scalar>) ->
 /// gradient of W is handed over as the step-by-step `matmul` does (one product when it
 /// is first read, see `GradientAccumulator.deferProduct`).
 ///
-/// The B sequences of a batch never mix, so in the forward pass a large enough batch
-/// runs as two halves on two threads, each half through all T steps with no waiting on
-/// the other; always the same halves, so results do not depend on timing. The backward
-/// pass runs on one thread: in training the other is computing the output layer's dW.
+/// The B sequences of a batch never mix, so in both passes a large enough batch runs as
+/// two halves on two threads, each half through all T steps with no waiting on the other;
+/// always the same halves, so results do not depend on timing. The T steps' products with
+/// W go through a ``RecurrentProduct`` (W packed once for the window, where that applies).
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func lstmWindow<Scalar>(
@@ -500,7 +500,7 @@ func rnnWindowBackward<Scalar: TensorScalar>(
 /// As ``lstmWindow(_:recurrentWeight:h0:c0:steps:)`` for the LSTM: the arithmetic of
 /// ``GRUCell/step(projected:state:)`` step for step, in the same order (a test checks
 /// values and gradients are identical), the weights' gradients handed over as `matmul`
-/// does, the forward pass in two halves of a large batch on two threads.
+/// does, both passes in two halves of a large batch on two threads.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func gruWindow<Scalar>(
