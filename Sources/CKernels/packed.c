@@ -26,7 +26,7 @@
 
 long ck_packed_floats(long n, long k) { return ((n + PANEL - 1) / PANEL) * PANEL * k; }
 
-static void pack_portable(long n, long k, const float *b, long js, long qs, float *packed) {
+void ck_pack_float(long n, long k, const float *b, long js, long qs, float *packed) {
     long panels = (n + PANEL - 1) / PANEL;
     if (js == 1) { /* each term's values lie side by side: read B term by term, 16 at a time */
         for (long q = 0; q < k; q++) {
@@ -63,7 +63,6 @@ long ck_packed_next_block(long remaining) {
     if (remaining > K_BLOCK) return ((remaining / 2 + PANEL - 1) / PANEL) * PANEL;
     return remaining;
 }
-#define next_block ck_packed_next_block
 
 static void packed_portable(long m, long n, long k, const float *a, long ais, long aqs, const float *packed,
                             float *c, long ldc, int accumulate) {
@@ -73,7 +72,7 @@ static void packed_portable(long m, long n, long k, const float *a, long ais, lo
             float total = accumulate ? c[i * ldc + j] : 0.0f;
             long q0 = 0;
             while (q0 < k) {
-                long kb = next_block(k - q0);
+                long kb = ck_packed_next_block(k - q0);
                 float s = 0.0f;
                 for (long q = q0; q < q0 + kb; q++) s = fmaf(a[i * ais + q * aqs], panel[q * PANEL], s);
                 total = (accumulate || q0 > 0) ? total + s : s;
@@ -89,7 +88,7 @@ static void packed_portable(long m, long n, long k, const float *a, long ais, lo
 #define PACKED_LOOPS(MR, TILE, TILE_CALL)                                                              \
     long blocks = (m + (MR) - 1) / (MR);                                                               \
     for (long q0 = 0, kb; q0 < k; q0 += kb) {                                                          \
-        kb = next_block(k - q0);                                                                       \
+        kb = ck_packed_next_block(k - q0);                                                             \
         int add = accumulate || q0 > 0;                                                                \
         for (long j0 = 0; j0 < n; j0 += N_BLOCK) {                                                     \
             long j1 = j0 + N_BLOCK < n ? j0 + N_BLOCK : n;                                             \
@@ -209,111 +208,6 @@ packed_avx512(long m, long n, long k, const float *a, long ais, long aqs, const 
 }
 #endif
 #endif
-
-/* Packing B when its rows are contiguous (qs = 1, js = row length: the weights, stored one
-   row per column of C): 16 x 16 blocks (two 8 x 8 halves with AVX2) transposed in
-   registers, instead of one scalar store per element. */
-#if CK_HAS_X86_PATHS
-__attribute__((target("avx2"))) static inline void transpose8(__m256 r[8]) {
-    __m256 t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-    }
-}
-
-__attribute__((target("avx2"))) static void pack_rows_avx2(long n, long k, const float *b, long js, float *packed) {
-    long panels = (n + PANEL - 1) / PANEL;
-    for (long p = 0; p < panels; p++) {
-        float *out = packed + p * k * PANEL;
-        for (long half = 0; half < 2; half++) {
-            long j0 = p * PANEL + half * 8, width = n - j0 < 8 ? n - j0 : 8;
-            for (long q0 = 0; q0 < k; q0 += 8) {
-                long depth = k - q0 < 8 ? k - q0 : 8;
-                __m256 r[8];
-                for (long jj = 0; jj < 8; jj++) {
-                    if (jj < width && depth == 8) {
-                        r[jj] = _mm256_loadu_ps(b + (j0 + jj) * js + q0);
-                    } else {
-                        float row[8] = {0};
-                        for (long qq = 0; jj < width && qq < depth; qq++) row[qq] = b[(j0 + jj) * js + q0 + qq];
-                        r[jj] = _mm256_loadu_ps(row);
-                    }
-                }
-                transpose8(r);
-                for (long qq = 0; qq < depth; qq++) _mm256_storeu_ps(out + (q0 + qq) * PANEL + half * 8, r[qq]);
-            }
-        }
-    }
-}
-
-#if CK_HAS_AVX512
-__attribute__((target("avx512f"))) static inline void transpose16(__m512 r[16]) {
-    __m512 t[16], u[16], v[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
-        u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
-        u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        v[i] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0x88);
-        v[i + 4] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0xdd);
-        v[i + 8] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0x88);
-        v[i + 12] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0xdd);
-    }
-    for (int i = 0; i < 8; i++) {
-        r[i] = _mm512_shuffle_f32x4(v[i], v[i + 8], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(v[i], v[i + 8], 0xdd);
-    }
-}
-
-__attribute__((target("avx512f"))) static void pack_rows_avx512(long n, long k, const float *b, long js, float *packed) {
-    long panels = (n + PANEL - 1) / PANEL;
-    for (long p = 0; p < panels; p++) {
-        float *out = packed + p * k * PANEL;
-        long width = n - p * PANEL < PANEL ? n - p * PANEL : PANEL;
-        for (long q0 = 0; q0 < k; q0 += PANEL) {
-            long depth = k - q0 < PANEL ? k - q0 : PANEL;
-            __mmask16 mask = depth == PANEL ? (__mmask16)0xFFFF : (__mmask16)((1u << depth) - 1);
-            __m512 r[16];
-            for (long jj = 0; jj < PANEL; jj++)
-                r[jj] = jj < width ? _mm512_maskz_loadu_ps(mask, b + (p * PANEL + jj) * js + q0) : _mm512_setzero_ps();
-            transpose16(r);
-            for (long qq = 0; qq < depth; qq++) _mm512_storeu_ps(out + (q0 + qq) * PANEL, r[qq]);
-        }
-    }
-}
-#endif
-#endif
-
-void ck_pack_float(long n, long k, const float *b, long js, long qs, float *packed) {
-    if (n <= 0 || k <= 0) return;
-#if CK_HAS_X86_PATHS
-    if (qs == 1 && js != 1) {
-        int level = ck_cpu_level();
-#if CK_HAS_AVX512
-        if (level >= CK_LEVEL_AVX512) { pack_rows_avx512(n, k, b, js, packed); return; }
-#endif
-        if (level >= CK_LEVEL_AVX2) { pack_rows_avx2(n, k, b, js, packed); return; }
-    }
-#endif
-    pack_portable(n, k, b, js, qs, packed);
-}
 
 
 void ck_sgemm_packed_level(int level, long m, long n, long k, const float *a, long ais, long aqs,

@@ -8,10 +8,7 @@ import XCTest
 /// recurrent kernels against the readable steps, and the output layer's one-pass backward
 /// against the Double gradients of the exact kernels.
 final class PackedProductTests: XCTestCase {
-    override func tearDown() {
-        Kernels.choice = .exact
-        Kernels.packedProducts = true
-    }
+    override func tearDown() { Kernels.choice = .exact }
 
     /// packed.c's blocks of k, as its comment states them: at most 320 terms; a remainder
     /// of 321 to 639 in two near-halves, the first rounded up to a multiple of 16.

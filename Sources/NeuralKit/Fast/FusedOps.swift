@@ -28,8 +28,7 @@ private final class BufferBox<Scalar: TensorScalar>: @unchecked Sendable {
 /// (so results depend on neither thread timing nor ``FusedKernels/threads``), and runs
 /// `body` on each range, in parallel when there is enough work and two threads.
 func forEachRowChunk(_ count: Int, work: Int, parts: Int = 2, _ body: (Int, Range<Int>) -> Void) {
-    let chunks = work >= 1 << 18 ? Swift.max(1, Swift.min(parts, count)) : 1
-    let ranges = (0..<chunks).map { c in (count * c / chunks)..<(count * (c + 1) / chunks) }
+    let ranges = rowChunks(count, work: work, parts: parts), chunks = ranges.count
     if chunks == 1 || FusedKernels.threads <= 1 {
         for c in 0..<chunks { body(c, ranges[c]) }
         return
@@ -38,6 +37,12 @@ func forEachRowChunk(_ count: Int, work: Int, parts: Int = 2, _ body: (Int, Rang
         let call = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in call.value(c, ranges[c]) }
     }
+}
+
+/// The ranges ``forEachRowChunk(_:work:parts:_:)`` splits `count` rows into.
+func rowChunks(_ count: Int, work: Int, parts: Int = 2) -> [Range<Int>] {
+    let chunks = work >= 1 << 18 ? Swift.max(1, Swift.min(parts, count)) : 1
+    return (0..<chunks).map { c in (count * c / chunks)..<(count * (c + 1) / chunks) }
 }
 
 struct UncheckedSendable<T>: @unchecked Sendable {
@@ -156,17 +161,19 @@ public func linearSoftmaxCrossEntropy<Scalar>(
     let hasBias = bias != nil  // (the closure must not hold a Variable: it would keep its tape alive)
     return h.tape.record("linear + cross-entropy", inputs: inputs, value: Tensor(loss)) { g in
         // d logits = (softmax − onehot) · g / N, written over the kept exponentials;
-        // db = column sums of d logits (per chunk, then added in chunk order).
+        // db = column sums of d logits (per chunk of rows, then added in chunk order);
+        // dh = d logits · W, per half of the classes (added in order); dW += d logitsᵀ h.
         var d = box.take()
         let scale = g.scalar / count
+        let chunks = 2
+        var partialBias = [Scalar](repeating: 0, count: hasBias ? chunks * v : 0)
+        var partialDh = [Scalar](repeating: 0, count: 2 * n * k)
+        var dw: Tensor<Scalar>? = nil
         if let parameter, usesPackedBackward {
-            // The same numbers in one pass over d logits (see `packedOutputBackward`); the
-            // chunks of rows for the column sums are those of `forEachRowChunk` below.
-            let rowChunkCount = n * v >= 1 << 18 ? Swift.min(2, n) : 1
-            let rowChunks = (0..<rowChunkCount).map { c in (n * c / rowChunkCount)..<(n * (c + 1) / rowChunkCount) }
-            var partialBias = [Scalar](repeating: 0, count: hasBias ? 2 * v : 0)
-            var partialDh = [Scalar](repeating: 0, count: 2 * n * k)
+            // The same numbers in one pass over d logits (see `packedOutputBackward`), with
+            // the column sums in the chunks of rows of the pass below.
             parameter.accumulator.addInPlace(overwriting: { gradient, overwrite in
+                func float<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
                 func float<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
                     UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
                 }
@@ -178,9 +185,9 @@ public func linearSoftmaxCrossEntropy<Scalar>(
                                     packedOutputBackward(
                                         n: n, v: v, k: k, d: float(pd.baseAddress!), labels: labels,
                                         inverseSums: inverseSums.map { Float($0) }, scale: Float(scale),
-                                        h: UnsafePointer(float(UnsafeMutablePointer(mutating: ph.baseAddress!))),
-                                        w: UnsafePointer(float(UnsafeMutablePointer(mutating: pw.baseAddress!))),
-                                        partialBias: pb.isEmpty ? nil : float(pb.baseAddress!), rowChunks: rowChunks,
+                                        h: float(ph.baseAddress!), w: float(pw.baseAddress!),
+                                        partialBias: pb.isEmpty ? nil : float(pb.baseAddress!),
+                                        rowChunks: rowChunks(n, work: n * v, parts: chunks),
                                         partialDh: float(pdh.baseAddress!), gradient: float(gradient.baseAddress!),
                                         overwrite: overwrite)
                                 }
@@ -189,33 +196,75 @@ public func linearSoftmaxCrossEntropy<Scalar>(
                     }
                 }
             })
-            var db: Tensor<Scalar>? = nil
-            if hasBias {
-                var sums = [Scalar](repeating: 0, count: v)
-                for c in 0..<2 { for j in 0..<v { sums[j] += partialBias[c * v + j] } }
-                db = Tensor(shape: [v], scalars: sums)
-            }
-            var dhScalars = Array(partialDh[0..<(n * k)])
-            for i in 0..<(n * k) { dhScalars[i] += partialDh[n * k + i] }
-            return [Tensor(shape: [n, k], scalars: dhScalars), nil] + (hasBias ? [db] : [])
-        }
-        let chunks = 2
-        var partialBias = [Scalar](repeating: 0, count: hasBias ? chunks * v : 0)
-        d.withUnsafeMutableBufferPointer { o in
-            partialBias.withUnsafeMutableBufferPointer { pb in
-                let (o, pb) = (UncheckedSendable(o), UncheckedSendable(pb))
-                forEachRowChunk(n, work: n * v, parts: chunks) { c, rows in
-                    for r in rows {
-                        let row = UnsafeMutableBufferPointer(rebasing: o.value[(r * v)..<((r + 1) * v)])
-                        let factor = labels[r] >= 0 ? inverseSums[r] * scale : 0
-                        for j in 0..<v { row[j] *= factor }
-                        if labels[r] >= 0 { row[labels[r]] -= scale }
-                        if !pb.value.isEmpty {
-                            let sums = UnsafeMutableBufferPointer(rebasing: pb.value[(c * v)..<((c + 1) * v)])
-                            for j in 0..<v { sums[j] += row[j] }
+        } else {
+            d.withUnsafeMutableBufferPointer { o in
+                partialBias.withUnsafeMutableBufferPointer { pb in
+                    let (o, pb) = (UncheckedSendable(o), UncheckedSendable(pb))
+                    forEachRowChunk(n, work: n * v, parts: chunks) { c, rows in
+                        for r in rows {
+                            let row = UnsafeMutableBufferPointer(rebasing: o.value[(r * v)..<((r + 1) * v)])
+                            let factor = labels[r] >= 0 ? inverseSums[r] * scale : 0
+                            for j in 0..<v { row[j] *= factor }
+                            if labels[r] >= 0 { row[labels[r]] -= scale }
+                            if !pb.value.isEmpty {
+                                let sums = UnsafeMutableBufferPointer(rebasing: pb.value[(c * v)..<((c + 1) * v)])
+                                for j in 0..<v { sums[j] += row[j] }
+                            }
                         }
                     }
                 }
+            }
+            // dh over the two halves of the classes. dW: when W is a parameter, as one
+            // product on another thread, while the backward sweep goes on through the
+            // recurrent layers on this one (it needs dh, not dW); the optimizer's first read
+            // of the gradient waits for it.
+            let logitsGradient = d
+            if n > 0 && v > 0 && k > 0 {
+                logitsGradient.withUnsafeBufferPointer { pd in
+                    wv.scalars.withUnsafeBufferPointer { pw in
+                        partialDh.withUnsafeMutableBufferPointer { pdh in
+                            let (pd, pw, pdh) = (UncheckedSendable(pd.baseAddress!), UncheckedSendable(pw.baseAddress!),
+                                                 UncheckedSendable(pdh.baseAddress!))
+                            forEachRowChunk(v, work: n * v) { c, classes in
+                                let lo = classes.lowerBound
+                                Scalar.gemm(transposeA: false, transposeB: false, m: n, n: k, k: classes.count, alpha: 1,
+                                            a: pd.value + lo, lda: v, b: pw.value + lo * k, ldb: k, beta: 0,
+                                            c: pdh.value + c * n * k, ldc: k)
+                            }
+                        }
+                    }
+                }
+            }
+            // dW in pieces of classes (rows of W), each its own product: the same numbers
+            // whichever thread computes a piece. (`overwrite`: the gradient is zero but not
+            // yet written, see `GradientAccumulator.addInBackground`.)
+            let weightGradient: (Int, UnsafeMutableBufferPointer<Scalar>, Bool) -> Void = { piece, gradient, overwrite in
+                let classes = (v * piece / pieces)..<(v * (piece + 1) / pieces)
+                guard n > 0 && k > 0 && !classes.isEmpty else {
+                    if overwrite { gradient[(classes.lowerBound * k)..<(classes.upperBound * k)].update(repeating: 0) }
+                    return
+                }
+                logitsGradient.withUnsafeBufferPointer { pd in
+                    hv.scalars.withUnsafeBufferPointer { ph in
+                        Scalar.gemm(transposeA: true, transposeB: false, m: classes.count, n: k, k: n, alpha: 1,
+                                    a: pd.baseAddress! + classes.lowerBound, lda: v, b: ph.baseAddress!, ldb: k,
+                                    beta: overwrite ? 0 : 1, c: gradient.baseAddress! + classes.lowerBound * k, ldc: k)
+                    }
+                }
+            }
+            let allPieces: (UnsafeMutableBufferPointer<Scalar>, Bool) -> Void = { gradient, overwrite in
+                for piece in 0..<pieces { weightGradient(piece, gradient, overwrite) }
+            }
+            if let parameter {
+                if FusedKernels.threads > 1 && n * v >= 1 << 18 {
+                    parameter.accumulator.addInBackground(parts: pieces, weightGradient)
+                } else {
+                    parameter.accumulator.addInPlace(overwriting: allPieces)
+                }
+            } else {
+                var w = Tensor<Scalar>.zeros(wv.shape)
+                w.scalars.withUnsafeMutableBufferPointer { allPieces($0, false) }
+                dw = w
             }
         }
         var db: Tensor<Scalar>? = nil
@@ -223,61 +272,6 @@ public func linearSoftmaxCrossEntropy<Scalar>(
             var sums = [Scalar](repeating: 0, count: v)
             for c in 0..<chunks { for j in 0..<v { sums[j] += partialBias[c * v + j] } }
             db = Tensor(shape: [v], scalars: sums)
-        }
-        // dh = d logits · W, split over the two halves of the classes (a partial dh per
-        // half, added in order). dW += d logitsᵀ h: when W is a parameter, as one product
-        // on another thread, while the backward sweep goes on through the recurrent
-        // layers on this one (it needs dh, not dW); the optimizer's first read of the
-        // gradient waits for it.
-        var partialDh = [Scalar](repeating: 0, count: 2 * n * k)
-        let logitsGradient = d
-        if n > 0 && v > 0 && k > 0 {
-            logitsGradient.withUnsafeBufferPointer { pd in
-                wv.scalars.withUnsafeBufferPointer { pw in
-                    partialDh.withUnsafeMutableBufferPointer { pdh in
-                        let (pd, pw, pdh) = (UncheckedSendable(pd.baseAddress!), UncheckedSendable(pw.baseAddress!),
-                                             UncheckedSendable(pdh.baseAddress!))
-                        forEachRowChunk(v, work: n * v) { c, classes in
-                            let lo = classes.lowerBound
-                            Scalar.gemm(transposeA: false, transposeB: false, m: n, n: k, k: classes.count, alpha: 1,
-                                        a: pd.value + lo, lda: v, b: pw.value + lo * k, ldb: k, beta: 0,
-                                        c: pdh.value + c * n * k, ldc: k)
-                        }
-                    }
-                }
-            }
-        }
-        // dW in pieces of classes (rows of W), each its own product: the same numbers
-        // whichever thread computes a piece.
-        // (`overwrite`: the gradient is zero but not yet written, see `addInBackground`.)
-        let weightGradient: (Int, UnsafeMutableBufferPointer<Scalar>, Bool) -> Void = { piece, gradient, overwrite in
-            let classes = (v * piece / pieces)..<(v * (piece + 1) / pieces)
-            guard n > 0 && k > 0 && !classes.isEmpty else {
-                if overwrite { gradient[(classes.lowerBound * k)..<(classes.upperBound * k)].update(repeating: 0) }
-                return
-            }
-            logitsGradient.withUnsafeBufferPointer { pd in
-                hv.scalars.withUnsafeBufferPointer { ph in
-                    Scalar.gemm(transposeA: true, transposeB: false, m: classes.count, n: k, k: n, alpha: 1,
-                                a: pd.baseAddress! + classes.lowerBound, lda: v, b: ph.baseAddress!, ldb: k, beta: overwrite ? 0 : 1,
-                                c: gradient.baseAddress! + classes.lowerBound * k, ldc: k)
-                }
-            }
-        }
-        let allPieces: (UnsafeMutableBufferPointer<Scalar>) -> Void = { gradient in
-            for piece in 0..<pieces { weightGradient(piece, gradient, false) }
-        }
-        var dw: Tensor<Scalar>? = nil
-        if let parameter {
-            if FusedKernels.threads > 1 && n * v >= 1 << 18 {
-                parameter.accumulator.addInBackground(parts: pieces, weightGradient)
-            } else {
-                parameter.accumulator.addInPlace(allPieces)
-            }
-        } else {
-            var w = Tensor<Scalar>.zeros(wv.shape)
-            w.scalars.withUnsafeMutableBufferPointer { allPieces($0) }
-            dw = w
         }
         var dhScalars = Array(partialDh[0..<(n * k)])
         for i in 0..<(n * k) { dhScalars[i] += partialDh[n * k + i] }  // (zeros when run as one part)

@@ -13,12 +13,12 @@ import Foundation
 ///   gradient is first read (`matmul`, the whole-window RNN, LSTM and GRU).
 /// - ``addRows(_:_:)``: an embedding lookup adds into the rows it used, and records them,
 ///   so the optimizers and ``zero()`` visit those rows, not the whole table (`gather`).
-/// - ``addInBackground(parts:_:)``, ``addInPlace(_:)`` and ``addInPlace(overwriting:)``:
-///   the output layer's product is added straight into the buffer, on another thread
-///   while the sweep goes on, or in its one-pass backward (`linearSoftmaxCrossEntropy`).
+/// - ``addInBackground(parts:_:)`` and ``addInPlace(overwriting:)``: the output layer's
+///   product is added straight into the buffer, on another thread while the sweep goes
+///   on, or in place (`linearSoftmaxCrossEntropy`).
 ///
 /// A dense gradient's ``zero()`` only marks it zero; the next use writes the zeros, or,
-/// for the two that may, overwrites the buffer instead of adding to it.
+/// for those two, overwrites the buffer instead of adding to it.
 ///
 /// Each gives the same numbers whichever thread or order runs it, so the sum does not
 /// depend on timing; the gradient checks (GradientCheckTests, SparseRowsTests) compare
@@ -44,8 +44,9 @@ final class GradientAccumulator<Scalar: TensorScalar> {
         }
     }
     /// A dense gradient's ``zero()`` only notes that the buffer is zero: the next access
-    /// writes the zeros, unless it is ``addInBackground(parts:_:)``, whose pieces then
-    /// overwrite the buffer instead of adding to it (one pass over a large gradient saved).
+    /// writes the zeros, unless it is ``addInBackground(parts:_:)`` or
+    /// ``addInPlace(overwriting:)``, which then overwrite the buffer instead of adding to it
+    /// (one pass over a large gradient saved).
     private var zerosPending = false
     private func writePendingZeros() {
         guard zerosPending else { return }
@@ -150,15 +151,9 @@ final class GradientAccumulator<Scalar: TensorScalar> {
     }
 
     /// Lets `body` add into the whole gradient in place (for example a BLAS product with
-    /// beta = 1, so no temporary of the parameter's size is built).
-    func addInPlace(_ body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
-        storedGradient.scalars.withUnsafeMutableBufferPointer { body($0) }
-        isDense = true
-    }
-
-    /// The same, for a `body` that can also write the gradient whole: with `overwrite`
-    /// the gradient is zero and its buffer not yet cleared, and `body` must write every
-    /// element (as a product with beta = 0: the same numbers as adding to zeros).
+    /// beta = 1, so no temporary of the parameter's size is built). With `overwrite` the
+    /// gradient is zero and its buffer not yet cleared, and `body` must write every element
+    /// instead (a product with beta = 0: the same numbers as adding to zeros).
     func addInPlace(overwriting body: (UnsafeMutableBufferPointer<Scalar>, Bool) -> Void) {
         finishBackgroundWork()
         let overwrite = zerosPending

@@ -1,5 +1,4 @@
 import CKernels
-import Foundation
 
 /// The fast kernels' own matrix products (`packed.c`), for the two places where a BLAS
 /// call repeats work: a recurrence multiplies the same weight by a new h(t−1) at every
@@ -17,8 +16,7 @@ enum PackedProducts {
     /// Whether products of `Scalar` go to `packed.c`: the fast kernels, in Float, on a
     /// CPU with AVX2 or AVX-512 (the portable C is only for the tests).
     static func available<Scalar: TensorScalar>(for _: Scalar.Type) -> Bool {
-        Scalar.self == Float.self && Kernels.choice == .fast && Kernels.packedProducts
-            && ck_cpu_level() >= CK_LEVEL_AVX2
+        Scalar.self == Float.self && Kernels.choice == .fast && ck_cpu_level() >= CK_LEVEL_AVX2
     }
 
     /// Whether OpenBLAS (0.3, AVX-512 kernels) computes C (m × n) with k terms per element

@@ -117,6 +117,32 @@ public struct GRUWindowKernel<Scalar: TensorScalar>: RecurrentWindowKernel {
     }
 }
 
+// MARK: - A recurrent weight's gradient over a window
+
+/// h(t−1) for step t (0-based) of a window, (B × H): h(0) for the first step, else rows
+/// (t−1)·B ..< t·B of `outputs` (h(1) … h(T) stacked).
+func previousHidden<Scalar: TensorScalar>(_ t: Int, h0: Tensor<Scalar>, outputs: [Scalar]) -> Tensor<Scalar> {
+    guard t > 0 else { return h0 }
+    let stepSize = h0.count
+    return Tensor(shape: h0.shape, scalars: Array(outputs[((t - 1) * stepSize)..<(t * stepSize)]))
+}
+
+/// The gradient of a recurrent weight W used as z(t) = h(t−1) Wᵀ + P(t) at every step of a
+/// window: dz(t)ᵀ h(t−1) for t = T … 1 (the order of the steps' backward passes), handed
+/// over as the step-by-step `matmul` does (`addStepGradient`). `upstream` holds every
+/// step's ∂J/∂z(t) (T·B × width), `outputs` h(1) … h(T).
+func stepWeightGradient<Scalar: TensorScalar>(
+    upstream: [Scalar], width: Int, h0: Tensor<Scalar>, outputs: [Scalar], steps: Int, weight: Parameter<Scalar>?
+) -> Tensor<Scalar>? {
+    let batch = h0.rows, step = batch * width
+    var dw: Tensor<Scalar>? = nil
+    for t in (0..<steps).reversed() {
+        let dz = Tensor(shape: [batch, width], scalars: Array(upstream[(t * step)..<((t + 1) * step)]))
+        addStepGradient(upstream: dz, input: previousHidden(t, h0: h0, outputs: outputs), weight: weight, into: &dw)
+    }
+    return dw
+}
+
 // MARK: - The LSTM cell's element-wise half
 
 /// c(t) = σ(z_f) ⊙ c(t−1) + σ(z_i) ⊙ tanh(z_c), where z (B × 4H) holds the four gates'
@@ -290,14 +316,8 @@ func lstmWindow<Scalar>(
                 }
             }
         }
-        // z(t) = h(t−1) Wᵀ + P(t): W gets dz(t)ᵀ h(t−1), t = T … 1 (the order of the steps'
-        // backward passes).
-        var dw: Tensor<Scalar>? = nil
-        for t in (0..<steps).reversed() {
-            let dz = Tensor(shape: [batch, width], scalars: Array(dProjected[(t * gateStep)..<((t + 1) * gateStep)]))
-            let previous = t == 0 ? hv0 : Tensor(shape: [batch, n], scalars: Array(hiddenStates[((t - 1) * stepSize)..<(t * stepSize)]))
-            addStepGradient(upstream: dz, input: previous, weight: parameter, into: &dw)
-        }
+        let dw = stepWeightGradient(upstream: dProjected, width: width, h0: hv0, outputs: hiddenStates, steps: steps,
+                                    weight: parameter)
         return [Tensor(shape: pv.shape, scalars: dProjected), dw,
                 Tensor(shape: hv0.shape, scalars: dh0), Tensor(shape: cv0.shape, scalars: dc0)]
     }
@@ -419,14 +439,8 @@ func rnnWindow<Scalar>(
                 }
             }
         }
-        // a(t) = h(t−1) W_hᵀ + P(t): W_h gets da(t)ᵀ h(t−1), t = T … 1 (the order of the
-        // steps' backward passes).
-        var dw: Tensor<Scalar>? = nil
-        for t in (0..<steps).reversed() {
-            let da = Tensor(shape: [batch, n], scalars: Array(dProjected[(t * stepSize)..<((t + 1) * stepSize)]))
-            let previous = t == 0 ? hv0 : Tensor(shape: [batch, n], scalars: Array(hiddenStates[((t - 1) * stepSize)..<(t * stepSize)]))
-            addStepGradient(upstream: da, input: previous, weight: parameter, into: &dw)
-        }
+        let dw = stepWeightGradient(upstream: dProjected, width: n, h0: hv0, outputs: hiddenStates, steps: steps,
+                                    weight: parameter)
         return [Tensor(shape: pv.shape, scalars: dProjected), dw, Tensor(shape: hv0.shape, scalars: dh0)]
     }
 }
@@ -595,9 +609,9 @@ func gruWindow<Scalar>(
             }
             let dCandidate = Tensor(shape: [batch, n], scalars: candidate), dGates = Tensor(shape: [batch, 2 * n], scalars: blocks)
             let rh = Tensor(shape: [batch, n], scalars: Array(keptResetHidden[(t * stepSize)..<((t + 1) * stepSize)]))
-            let previous = t == 0 ? hv0 : Tensor(shape: [batch, n], scalars: Array(hiddenStates[((t - 1) * stepSize)..<(t * stepSize)]))
             addStepGradient(upstream: dCandidate, input: rh, weight: candidateParameter, into: &dh)
-            addStepGradient(upstream: dGates, input: previous, weight: gateParameter, into: &dzr)
+            addStepGradient(upstream: dGates, input: previousHidden(t, h0: hv0, outputs: hiddenStates),
+                            weight: gateParameter, into: &dzr)
         }
         return [Tensor(shape: pv.shape, scalars: dProjected), dzr, dh, Tensor(shape: hv0.shape, scalars: dh0)]
     }

@@ -26,12 +26,6 @@ public enum Kernels {
     /// The kernels in use (process-wide; set it before training, not during).
     nonisolated(unsafe) public static var choice: Choice = .exact
 
-    /// With the fast kernels in Float: whether a recurrence's weight and the output layer's
-    /// large factors are packed once and multiplied by NeuralKit's own products (`packed.c`,
-    /// the default), or every product goes to BLAS. On AVX-512 machines both give the same
-    /// bits; `Benchmarks` switches it to measure what the packing saves.
-    nonisolated(unsafe) public static var packedProducts = true
-
     /// The widest vector instructions the C kernels use in this process.
     public static var cpuPaths: String {
         switch ck_cpu_level() {
