@@ -23,6 +23,26 @@ final class PackedProductTests: XCTestCase {
         return out
     }
 
+    /// C (m × n) as packed.c documents it: per block of k, a chain of fused multiply-adds
+    /// from 0, each block's sum added to C in turn (the first is C itself unless
+    /// `accumulate`); A's element (i, q) is `a(i, q)`, B's (j, q) `b(j, q)`.
+    func documentedProduct(m: Int, n: Int, k: Int, a: (Int, Int) -> Float, b: (Int, Int) -> Float,
+                           start: [Float], accumulate: Bool) -> [Float] {
+        var c = start
+        for i in 0..<m {
+            for j in 0..<n {
+                var total = start[i * n + j]
+                for (index, block) in blocks(k).enumerated() {
+                    var sum: Float = 0
+                    for q in block { sum = sum.addingProduct(a(i, q), b(j, q)) }
+                    total = index == 0 && !accumulate ? sum : total + sum
+                }
+                c[i * n + j] = total
+            }
+        }
+        return c
+    }
+
     func testPackingLaysOutPanelsOf16() {
         var g = SeededGenerator(seed: 41)
         for (n, k) in [(1, 1), (16, 16), (17, 5), (40, 33), (200, 200), (7, 300)] {
@@ -59,18 +79,8 @@ final class PackedProductTests: XCTestCase {
                     let b = (0..<(n * k)).map { _ in Float(g.uniform(-1...1)) }
                     let start = (0..<(m * n)).map { _ in Float(g.uniform(-1...1)) }
                     let (ais, aqs) = transposedA ? (1, m) : (k, 1)  // A's element (i, q) at i * ais + q * aqs
-                    var expected = start
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            var total = start[i * n + j]
-                            for (index, block) in blocks(k).enumerated() {
-                                var sum: Float = 0
-                                for q in block { sum = sum.addingProduct(a[i * ais + q * aqs], b[j * k + q]) }
-                                total = index == 0 && !accumulate ? sum : total + sum
-                            }
-                            expected[i * n + j] = total
-                        }
-                    }
+                    let expected = documentedProduct(m: m, n: n, k: k, a: { a[$0 * ais + $1 * aqs] }, b: { b[$0 * k + $1] },
+                                                     start: start, accumulate: accumulate)
                     var packed = [Float](repeating: 0, count: ck_packed_floats(n, k))
                     ck_pack_float(n, k, b, k, 1, &packed)
                     for level in levels {
@@ -78,6 +88,39 @@ final class PackedProductTests: XCTestCase {
                         ck_sgemm_packed_level(level, m, n, k, a, ais, aqs, packed, &c, n, accumulate ? 1 : 0)
                         XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern),
                                        "level \(level), \(m) × \(n) × \(k), A transposed \(transposedA), accumulate \(accumulate)")
+                        compared += 1
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(compared, 8 * 4 * levels.count)
+    }
+
+    /// The same product with the roles swapped (`ck_sgemm_packed_left`: A packed, B read in
+    /// place, as the output layer's logits h Wᵀ are computed): every element is the same
+    /// documented sum, so the same bits as `ck_sgemm_packed`, at every level; B's rows along
+    /// memory or its columns, sizes across the tiles' edges (16 columns on AVX-512, 6 on AVX2,
+    /// panels of 16 rows), with and without accumulating into C.
+    func testLeftPackedProductIsTheSameDocumentedSumAtEveryLevel() {
+        var g = SeededGenerator(seed: 46)
+        let levels = [CK_LEVEL_PORTABLE, CK_LEVEL_AVX2, CK_LEVEL_AVX512].filter { $0 <= ck_cpu_level_available() }
+        var compared = 0
+        for (m, n, k) in [(1, 1, 1), (17, 5, 3), (16, 16, 320), (31, 45, 321), (40, 9, 639), (5, 70, 640), (33, 23, 1000), (48, 100, 64)] {
+            for rowsContiguous in [true, false] {
+                for accumulate in [false, true] {
+                    let a = (0..<(m * k)).map { _ in Float(g.uniform(-1...1)) }
+                    let b = (0..<(n * k)).map { _ in Float(g.uniform(-1...1)) }
+                    let start = (0..<(m * n)).map { _ in Float(g.uniform(-1...1)) }
+                    let (bjs, bqs) = rowsContiguous ? (k, 1) : (1, n)  // B's element (j, q) at j * bjs + q * bqs
+                    let expected = documentedProduct(m: m, n: n, k: k, a: { a[$0 * k + $1] }, b: { b[$0 * bjs + $1 * bqs] },
+                                                     start: start, accumulate: accumulate)
+                    var packed = [Float](repeating: 0, count: ck_packed_floats(m, k))
+                    ck_pack_float(m, k, a, k, 1, &packed)
+                    for level in levels {
+                        var c = start
+                        ck_sgemm_packed_left_level(level, m, n, k, packed, b, bjs, bqs, &c, n, accumulate ? 1 : 0)
+                        XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern),
+                                       "level \(level), \(m) × \(n) × \(k), B's rows contiguous \(rowsContiguous), accumulate \(accumulate)")
                         compared += 1
                     }
                 }
@@ -124,8 +167,9 @@ final class PackedProductTests: XCTestCase {
 
     /// The output layer's backward pass in one pass over d logits (``packedOutputBackward``,
     /// taken at this size under the fast kernels) gives the gradients the exact kernels give
-    /// in Double, to Float rounding; the weight's gradient is written over a zeroed gradient
-    /// and added to one that is not, and a padding row counts for nothing.
+    /// in Double, to Float rounding, and so does the loss (its logits the left packed product
+    /// on AVX-512 machines); the weight's gradient is written over a zeroed gradient and added
+    /// to one that is not, and a padding row counts for nothing.
     func testOutputLayerBackwardInOnePassUnderTheFastKernels() {
         let (n, v, k) = (48, 7000, 64)
         var g = SeededGenerator(seed: 45)
@@ -139,7 +183,8 @@ final class PackedProductTests: XCTestCase {
         let tape = Tape<Double>()
         let kept = labels.indices.filter { labels[$0] >= 0 }
         let logits = matmul(gather(tape.parameter(h), rows: kept), tape.parameter(w), transposeRight: true) + tape.parameter(b)
-        tape.backward(from: softmaxCrossEntropy(logits: logits, labels: kept.map { labels[$0] }))
+        let referenceLoss = softmaxCrossEntropy(logits: logits, labels: kept.map { labels[$0] })
+        tape.backward(from: referenceLoss)
         let reference = [h, w, b].map { $0.gradient.scalars }
 
         Kernels.choice = .fast
@@ -148,7 +193,10 @@ final class PackedProductTests: XCTestCase {
         let (hf, wf, bf) = (Parameter("h", float(hd)), Parameter("W", float(wd)), Parameter("b", float(bd)))
         for pass in 1...2 {  // the second adds to the first's gradients (no zeroing between)
             let t = Tape<Float>()
-            t.backward(from: linearSoftmaxCrossEntropy(t.parameter(hf), weight: t.parameter(wf), bias: t.parameter(bf), labels: labels))
+            let loss = linearSoftmaxCrossEntropy(t.parameter(hf), weight: t.parameter(wf), bias: t.parameter(bf), labels: labels)
+            // (at this size the logits h Wᵀ are the packed product too, on AVX-512 machines)
+            XCTAssertEqual(Double(loss.value.scalar), referenceLoss.value.scalar, accuracy: 1e-5 * referenceLoss.value.scalar, "the loss")
+            t.backward(from: loss)
             for (p, expected) in zip([hf, wf, bf], reference) {
                 let scale = expected.map(abs).max()!
                 XCTAssertGreaterThan(scale, 0)

@@ -4,7 +4,8 @@ import CKernels
 /// call repeats work: a recurrence multiplies the same weight by a new h(t−1) at every
 /// step (``RecurrentProduct``), and the output layer of a language model reads its large
 /// factors in products that a BLAS packs again at every call
-/// (``linearSoftmaxCrossEntropy(_:weight:bias:labels:)``).
+/// (``linearSoftmaxCrossEntropy(_:weight:bias:labels:)``: the logits h Wᵀ, with h packed
+/// and W read in place, on AVX-512 machines; the backward pass, ``packedOutputBackward``).
 ///
 /// One factor is packed once into panels; each product reads the other in place. Every
 /// element is the same sequence of fused multiply-adds at every vector width (AVX2 or
@@ -44,11 +45,22 @@ struct PackedMatrix: @unchecked Sendable {
     }
 
     /// C (m × n, rows `ldc` apart) = A Bᵀ, or C += A Bᵀ with `accumulate`; A's element
-    /// (i, q) is at `a[i * rowStride + q * termStride]`.
+    /// (i, q) is at `a[i * rowStride + q * termStride]`. (This matrix is B.)
     func multiply(m: Int, a: UnsafePointer<Float>, rowStride: Int, termStride: Int,
                   into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         panels.withUnsafeBufferPointer { panels in
             ck_sgemm_packed(m, n, k, a, rowStride, termStride, panels.baseAddress!, c, ldc, accumulate ? 1 : 0)
+        }
+    }
+
+    /// C (n × columns, rows `ldc` apart) = this matrix times Bᵀ, or C += …; B's element
+    /// (j, q) is at `b[j * rowStride + q * termStride]`, read in place. The same numbers
+    /// as packing B and multiplying the other way round (``multiply(m:a:rowStride:termStride:into:ldc:accumulate:)``);
+    /// for a B too large to pack at every call.
+    func multiplyLeft(columns: Int, b: UnsafePointer<Float>, rowStride: Int, termStride: Int,
+                      into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        panels.withUnsafeBufferPointer { panels in
+            ck_sgemm_packed_left(n, columns, k, panels.baseAddress!, b, rowStride, termStride, c, ldc, accumulate ? 1 : 0)
         }
     }
 }
@@ -116,6 +128,7 @@ func packedOutputBackward(
     // dW's product reads d logits across its rows (A transposed); with AVX2's 16 registers
     // that runs faster through the BLAS (there the bits are the BLAS's own either way).
     let packedH = ck_cpu_level() >= CK_LEVEL_AVX512 ? PackedMatrix(n: k, k: n, b: h, rowStride: 1, termStride: k) : nil
+    let factors = (0..<n).map { labels[$0] >= 0 ? inverseSums[$0] * scale : 0 }
     let shared = UncheckedSendable((d, partialBias, partialDh, gradient))
     forEachRowChunk(v, work: n * v) { half, classes in
         let (d, partialBias, partialDh, gradient) = shared.value
@@ -128,19 +141,11 @@ func packedOutputBackward(
             var q0 = classes.lowerBound
             while q0 < classes.upperBound {
                 let width = ck_packed_next_block(classes.upperBound - q0), q1 = q0 + width
-                // d logits for this block's classes, and their column sums per chunk of rows.
+                // d logits for this block's classes, and their column sums per chunk of rows:
+                // row[j] = exps[j] · factor (minus `scale` at the label), sums[j] += row[j].
                 for (c, rows) in rowChunks.enumerated() {
-                    for r in rows {
-                        let exps = d + r * v + q0, row = block + r * width
-                        let label = labels[r]
-                        let factor = label >= 0 ? inverseSums[r] * scale : 0
-                        for j in 0..<width { row[j] = exps[j] * factor }
-                        if label >= q0 && label < q1 { row[label - q0] -= scale }
-                        if let partialBias {
-                            let sums = partialBias + c * v + q0
-                            for j in 0..<width { sums[j] += row[j] }
-                        }
-                    }
+                    ck_logits_gradient_block(rows.lowerBound, rows.upperBound, d, v, q0, width, labels, factors, scale, block,
+                                             partialBias.map { $0 + c * v + q0 })
                 }
                 // dh (this half) += d[:, block] W[block];   dW[block] (+)= d[:, block]ᵀ h.
                 let packedW = PackedMatrix(n: k, k: width, b: w + q0 * k, rowStride: 1, termStride: k)
