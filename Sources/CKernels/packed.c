@@ -129,7 +129,7 @@ static void left_portable(long m, long n, long k, const float *packed, const flo
             for (long p = 0; p < panels; p++) {                                                        \
                 long rows = m - p * PANEL < PANEL ? m - p * PANEL : PANEL;                             \
                 const float *panel = packed + p * k * PANEL + q0 * PANEL;                              \
-                TILE_CALL(rowB, rs, qs, panel, c + p * PANEL * ldc + j, rows, cols);                   \
+                TILE_CALL(rowB, rs, qs, panel, c + p * PANEL * ldc + j, rows, cols, n - j);            \
             }                                                                                          \
         }                                                                                              \
     }
@@ -230,7 +230,7 @@ __attribute__((target("avx2,fma"))) static inline void transpose8_avx2(__m256 r[
 
 __attribute__((target("avx2,fma"))) static void
 left_tile_avx2(const float *rowB, long bjs, long bqs, long kb, const float *panel, float *c, long ldc, long rows,
-               long cols, int add) {
+               long cols, long room, int add) {
     __m256 acc[NR_LEFT_AVX2][2];
     for (int jj = 0; jj < NR_LEFT_AVX2; jj++) acc[jj][0] = acc[jj][1] = _mm256_setzero_ps();
     /* The tile's rows of C (far apart) are written at the end: ask for them now. */
@@ -253,6 +253,10 @@ left_tile_avx2(const float *rowB, long bjs, long bqs, long kb, const float *pane
 #undef LEFT_ROW_AVX2
     }
     __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    /* Without adding, and with 8 columns of room, a row goes out as one 8-wide store: its
+       last 2 lanes (zeros) land in the next tile's columns, which that tile, computed
+       later, writes again. (Masked stores are slow on AMD's cores.) */
+    int whole = !add && room >= 8;
     for (int half = 0; half < 2; half++) {
         __m256 r[8];
         for (int jj = 0; jj < 8; jj++) r[jj] = jj < NR_LEFT_AVX2 ? acc[jj][half] : _mm256_setzero_ps();
@@ -260,13 +264,18 @@ left_tile_avx2(const float *rowB, long bjs, long bqs, long kb, const float *pane
         for (int i = 0; i < 8 && half * 8 + i < rows; i++) {
             float *out = c + (half * 8 + i) * ldc;
             __m256 row = r[i];
+            if (whole) {
+                _mm256_storeu_ps(out, row);
+                continue;
+            }
             if (add) row = _mm256_add_ps(_mm256_maskload_ps(out, lanes), row);
             _mm256_maskstore_ps(out, lanes, row);
         }
     }
 }
 
-#define LEFT_TILE_AVX2(rowB, rs, qs, panel, cb, rows, cols) left_tile_avx2(rowB, rs, qs, kb, panel, cb, ldc, rows, cols, add)
+#define LEFT_TILE_AVX2(rowB, rs, qs, panel, cb, rows, cols, room)                                      \
+    left_tile_avx2(rowB, rs, qs, kb, panel, cb, ldc, rows, cols, room, add)
 
 __attribute__((target("avx2,fma"))) static void
 left_avx2(long m, long n, long k, const float *packed, const float *b, long bjs, long bqs, float *c, long ldc,
@@ -401,7 +410,8 @@ left_tile_avx512(const float *rowB, long bjs, long bqs, long kb, const float *pa
     }
 }
 
-#define LEFT_TILE_AVX512(rowB, rs, qs, panel, cb, rows, cols) left_tile_avx512(rowB, rs, qs, kb, panel, cb, ldc, rows, cols, add)
+#define LEFT_TILE_AVX512(rowB, rs, qs, panel, cb, rows, cols, room)                                    \
+    left_tile_avx512(rowB, rs, qs, kb, panel, cb, ldc, rows, cols, add)
 
 __attribute__((target("avx512f,fma"))) static void
 left_avx512(long m, long n, long k, const float *packed, const float *b, long bjs, long bqs, float *c, long ldc,

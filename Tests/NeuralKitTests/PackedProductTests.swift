@@ -167,8 +167,8 @@ final class PackedProductTests: XCTestCase {
 
     /// The output layer's backward pass in one pass over d logits (``packedOutputBackward``,
     /// taken at this size under the fast kernels) gives the gradients the exact kernels give
-    /// in Double, to Float rounding, and so does the loss (its logits the left packed product
-    /// on AVX-512 machines); the weight's gradient is written over a zeroed gradient and added
+    /// in Double, to Float rounding, and so does the loss (its logits the left packed
+    /// product); the weight's gradient is written over a zeroed gradient and added
     /// to one that is not, and a padding row counts for nothing.
     func testOutputLayerBackwardInOnePassUnderTheFastKernels() {
         let (n, v, k) = (48, 7000, 64)
@@ -194,7 +194,7 @@ final class PackedProductTests: XCTestCase {
         for pass in 1...2 {  // the second adds to the first's gradients (no zeroing between)
             let t = Tape<Float>()
             let loss = linearSoftmaxCrossEntropy(t.parameter(hf), weight: t.parameter(wf), bias: t.parameter(bf), labels: labels)
-            // (at this size the logits h Wᵀ are the packed product too, on AVX-512 machines)
+            // (at this size the logits h Wᵀ are the left packed product too)
             XCTAssertEqual(Double(loss.value.scalar), referenceLoss.value.scalar, accuracy: 1e-5 * referenceLoss.value.scalar, "the loss")
             t.backward(from: loss)
             for (p, expected) in zip([hf, wf, bf], reference) {

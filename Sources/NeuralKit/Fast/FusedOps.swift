@@ -1,4 +1,3 @@
-import CKernels
 import Dispatch
 
 /// Ops that fuse several steps of the readable ops in `Ops.swift` into one, for speed.
@@ -84,8 +83,8 @@ func addStepGradient<Scalar: TensorScalar>(
 /// its product with h straight into W's gradient (on another thread, while the sweep goes
 /// on). Where ``PackedProducts`` apply (the fast kernels, Float, W a parameter, products
 /// large enough), the backward pass instead reads the logits' buffer once, block of
-/// classes by block (``packedOutputBackward``), and on AVX-512 machines the logits are
-/// NeuralKit's own product, reading W in place; with the same numbers. Large enough, every
+/// classes by block (``packedOutputBackward``), and the logits are NeuralKit's own
+/// product, reading W in place; with the same numbers. Large enough, every
 /// stage runs as two halves on two threads (the products split by classes, the softmax by
 /// rows), always the same two halves, so results do not depend on the machine; call it
 /// with `BLAS.threads = 1`, or the two halves compete for BLAS's own threads.
@@ -106,10 +105,8 @@ public func linearSoftmaxCrossEntropy<Scalar>(
     // logits = h Wᵀ, as two products side by side (classes split in halves), one per thread.
     // Where ``PackedProducts`` apply, h is packed once and W read in place (W is large and
     // has just been rewritten by the optimizer: a BLAS would copy it into its panels first).
-    // On AVX2 machines the BLAS's AVX2 kernel is faster (8.3 against 9.0 ms for the
-    // 400 × 5,000 × 200 half at the benchmark's sizes), and the BLAS computes it.
     let halves = rowChunks(v, work: n * v)
-    let packedLogits = PackedProducts.available(for: Scalar.self) && ck_cpu_level() >= CK_LEVEL_AVX512 && n > 0 && k > 0
+    let packedLogits = PackedProducts.available(for: Scalar.self) && n > 0 && k > 0
         && halves.allSatisfy { !PackedProducts.small(m: n, n: $0.count, k: k, transposedB: true) }
     var buffer = [Scalar](unsafeUninitializedCapacity: n * v) { out, initialized in
         if n > 0 && v > 0 && k > 0 {

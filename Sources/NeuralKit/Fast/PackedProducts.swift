@@ -5,7 +5,7 @@ import CKernels
 /// step (``RecurrentProduct``), and the output layer of a language model reads its large
 /// factors in products that a BLAS packs again at every call
 /// (``linearSoftmaxCrossEntropy(_:weight:bias:labels:)``: the logits h Wᵀ, with h packed
-/// and W read in place, on AVX-512 machines; the backward pass, ``packedOutputBackward``).
+/// and W read in place; the backward pass, ``packedOutputBackward``).
 ///
 /// One factor is packed once into panels; each product reads the other in place. Every
 /// element is the same sequence of fused multiply-adds at every vector width (AVX2 or
