@@ -70,47 +70,43 @@ long ck_packed_next_block(long remaining) {
     return remaining;
 }
 
+/* One element of C as the header documents it, the vector paths' reference: the k terms
+   x[q*xs] * y[q*ys] in blocks, each block one chain of fused multiply-adds from 0, each
+   block's chain added to `start` in turn (not accumulating, the first block's chain is
+   the total). */
+static float documented_sum(const float *x, long xs, const float *y, long ys, long k, float start, int accumulate) {
+    float total = start;
+    for (long q0 = 0, kb; q0 < k; q0 += kb) {
+        kb = ck_packed_next_block(k - q0);
+        float s = 0.0f;
+        for (long q = q0; q < q0 + kb; q++) s = fmaf(x[q * xs], y[q * ys], s);
+        total = (accumulate || q0 > 0) ? total + s : s;
+    }
+    return total;
+}
+
 static void packed_portable(long m, long n, long k, const float *a, long ais, long aqs, const float *packed,
                             float *c, long ldc, int accumulate) {
     for (long i = 0; i < m; i++)
-        for (long j = 0; j < n; j++) {
-            const float *panel = packed + (j / PANEL) * k * PANEL + j % PANEL;
-            float total = accumulate ? c[i * ldc + j] : 0.0f;
-            long q0 = 0;
-            while (q0 < k) {
-                long kb = ck_packed_next_block(k - q0);
-                float s = 0.0f;
-                for (long q = q0; q < q0 + kb; q++) s = fmaf(a[i * ais + q * aqs], panel[q * PANEL], s);
-                total = (accumulate || q0 > 0) ? total + s : s;
-                q0 += kb;
-            }
-            c[i * ldc + j] = total;
-        }
+        for (long j = 0; j < n; j++)
+            c[i * ldc + j] = documented_sum(a + i * ais, aqs, packed + (j / PANEL) * k * PANEL + j % PANEL, PANEL, k,
+                                            accumulate ? c[i * ldc + j] : 0.0f, accumulate);
 }
 
 /* C = A B^T with A packed and B read in place (ck_sgemm_packed_left): the same sums. */
 static void left_portable(long m, long n, long k, const float *packed, const float *b, long bjs, long bqs,
                           float *c, long ldc, int accumulate) {
     for (long i = 0; i < m; i++)
-        for (long j = 0; j < n; j++) {
-            const float *panel = packed + (i / PANEL) * k * PANEL + i % PANEL;
-            float total = accumulate ? c[i * ldc + j] : 0.0f;
-            long q0 = 0;
-            while (q0 < k) {
-                long kb = ck_packed_next_block(k - q0);
-                float s = 0.0f;
-                for (long q = q0; q < q0 + kb; q++) s = fmaf(panel[q * PANEL], b[j * bjs + q * bqs], s);
-                total = (accumulate || q0 > 0) ? total + s : s;
-                q0 += kb;
-            }
-            c[i * ldc + j] = total;
-        }
+        for (long j = 0; j < n; j++)
+            c[i * ldc + j] = documented_sum(packed + (i / PANEL) * k * PANEL + i % PANEL, PANEL, b + j * bjs, bqs, k,
+                                            accumulate ? c[i * ldc + j] : 0.0f, accumulate);
 }
 
 /* The loops around a tile of ck_sgemm_packed_left: k blocks; within one, tiles of NR
    columns of C (NR rows of B, which stay in L1), each against every panel of A in turn.
    A tile reads row jj of B at rowB + jj * bjs; the last, narrower tile reads a copy of its
-   rows, padded with zeros (its padding columns are not stored). */
+   rows, padded with zeros (its padding columns are not stored). A tile's rows of C lie far
+   apart and are written only at its end: they are requested before it starts. */
 #define LEFT_LOOPS(NR, TILE_CALL)                                                                      \
     long panels = (m + PANEL - 1) / PANEL;                                                             \
     float edge[(NR) * K_BLOCK];                                                                        \
@@ -129,7 +125,12 @@ static void left_portable(long m, long n, long k, const float *packed, const flo
             for (long p = 0; p < panels; p++) {                                                        \
                 long rows = m - p * PANEL < PANEL ? m - p * PANEL : PANEL;                             \
                 const float *panel = packed + p * k * PANEL + q0 * PANEL;                              \
-                TILE_CALL(rowB, rs, qs, panel, c + p * PANEL * ldc + j, rows, cols, n - j);            \
+                float *cb = c + p * PANEL * ldc + j;                                                   \
+                for (long i = 0; i < rows; i++) {                                                      \
+                    __builtin_prefetch(cb + i * ldc, 1, 3);                                            \
+                    __builtin_prefetch(cb + i * ldc + cols - 1, 1, 3);                                 \
+                }                                                                                      \
+                TILE_CALL(rowB, rs, qs, panel, cb, rows, cols, n - j);                                 \
             }                                                                                          \
         }                                                                                              \
     }
@@ -233,11 +234,6 @@ left_tile_avx2(const float *rowB, long bjs, long bqs, long kb, const float *pane
                long cols, long room, int add) {
     __m256 acc[NR_LEFT_AVX2][2];
     for (int jj = 0; jj < NR_LEFT_AVX2; jj++) acc[jj][0] = acc[jj][1] = _mm256_setzero_ps();
-    /* The tile's rows of C (far apart) are written at the end: ask for them now. */
-    for (long i = 0; i < rows; i++) {
-        __builtin_prefetch(c + i * ldc, 1, 3);
-        __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
-    }
     const float *b0 = rowB, *b1 = rowB + bjs, *b2 = rowB + 2 * bjs, *b3 = rowB + 3 * bjs, *b4 = rowB + 4 * bjs,
                 *b5 = rowB + 5 * bjs;
     for (long q = 0; q < kb; q++, b0 += bqs, b1 += bqs, b2 += bqs, b3 += bqs, b4 += bqs, b5 += bqs) {
@@ -383,11 +379,6 @@ left_tile_avx512(const float *rowB, long bjs, long bqs, long kb, const float *pa
                  long rows, long cols, int add) {
     __m512 acc[NR_LEFT_AVX512];
     for (int jj = 0; jj < NR_LEFT_AVX512; jj++) acc[jj] = _mm512_setzero_ps();
-    /* The tile's rows of C (far apart) are written at the end: ask for them now. */
-    for (long i = 0; i < rows; i++) {
-        __builtin_prefetch(c + i * ldc, 1, 3);
-        __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
-    }
     /* Rows 4g + t of B from four pointers (g) and three offsets (t), so that the loop needs
        few general registers (16 pointers would be spilled and reloaded at every step). */
     const float *b0 = rowB, *b1 = rowB + 4 * bjs, *b2 = rowB + 8 * bjs, *b3 = rowB + 12 * bjs;
@@ -422,14 +413,19 @@ left_avx512(long m, long n, long k, const float *packed, const float *b, long bj
 #endif
 
 
+/* An empty C, or a sum of no terms (C = 0, or C unchanged when accumulating): done here,
+   returning 1; else 0. */
+static int empty_product(long m, long n, long k, float *c, long ldc, int accumulate) {
+    if (m <= 0 || n <= 0) return 1;
+    if (k > 0) return 0;
+    if (!accumulate)
+        for (long i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+    return 1;
+}
+
 void ck_sgemm_packed_level(int level, long m, long n, long k, const float *a, long ais, long aqs,
                            const float *packed, float *c, long ldc, int accumulate) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        if (!accumulate)
-            for (long i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
-        return;
-    }
+    if (empty_product(m, n, k, c, ldc, accumulate)) return;
     CK_DISPATCH(level, packed, (m, n, k, a, ais, aqs, packed, c, ldc, accumulate));
 }
 
@@ -440,12 +436,7 @@ void ck_sgemm_packed(long m, long n, long k, const float *a, long ais, long aqs,
 
 void ck_sgemm_packed_left_level(int level, long m, long n, long k, const float *packed, const float *b, long bjs,
                                 long bqs, float *c, long ldc, int accumulate) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        if (!accumulate)
-            for (long i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
-        return;
-    }
+    if (empty_product(m, n, k, c, ldc, accumulate)) return;
     CK_DISPATCH(level, left, (m, n, k, packed, b, bjs, bqs, c, ldc, accumulate));
 }
 

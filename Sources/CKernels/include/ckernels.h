@@ -47,12 +47,12 @@ void ck_sgemm_packed_level(int level, long m, long n, long k, const float *a, lo
    bits; for C = h W^T with W large and read once, such as a language model's logits. */
 void ck_sgemm_packed_left(long m, long n, long k, const float *packed, const float *b, long bjs, long bqs, float *c,
                           long ldc, int accumulate);
+void ck_sgemm_packed_left_level(int level, long m, long n, long k, const float *packed, const float *b, long bjs,
+                                long bqs, float *c, long ldc, int accumulate);
 /* One block of a language model's logits' gradient, scaled from the exponentials, with its
    column sums (packed.c; NeuralKit's packedOutputBackward). */
 void ck_logits_gradient_block(long r0, long r1, const float *d, long v, long q0, long width, const long *labels,
                               const float *factor, float scale, float *block, float *sums);
-void ck_sgemm_packed_left_level(int level, long m, long n, long k, const float *packed, const float *b, long bjs,
-                                long bqs, float *c, long ldc, int accumulate);
 
 /* --- Exact kernels: the same bits on every CPU, at every level (exact.c says how). --- */
 

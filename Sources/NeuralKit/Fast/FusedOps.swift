@@ -120,7 +120,7 @@ public func linearSoftmaxCrossEntropy<Scalar>(
                     forEachRowChunk(v, work: n * v) { _, classes in
                         if let packedH {
                             UnsafeRawPointer(pw.value + classes.lowerBound * k).withMemoryRebound(to: Float.self, capacity: classes.count * k) { w in
-                                UnsafeMutableRawPointer(pc.value + classes.lowerBound).withMemoryRebound(to: Float.self, capacity: n * v) { c in
+                                UnsafeMutableRawPointer(pc.value + classes.lowerBound).withMemoryRebound(to: Float.self, capacity: n * v - classes.lowerBound) { c in
                                     packedH.multiplyLeft(columns: classes.count, b: w, rowStride: k, termStride: 1, into: c, ldc: v,
                                                          accumulate: false)
                                 }
@@ -183,6 +183,7 @@ public func linearSoftmaxCrossEntropy<Scalar>(
         // dh = d logits · W, per half of the classes (added in order); dW += d logitsᵀ h.
         var d = box.take()
         let scale = g.scalar / count
+        let factors = labels.indices.map { labels[$0] >= 0 ? inverseSums[$0] * scale : 0 }  // row r's exps · factor
         let chunks = 2
         var partialBias = [Scalar](repeating: 0, count: hasBias ? chunks * v : 0)
         var partialDh = [Scalar](repeating: 0, count: 2 * n * k)
@@ -202,7 +203,7 @@ public func linearSoftmaxCrossEntropy<Scalar>(
                                 wv.scalars.withUnsafeBufferPointer { pw in
                                     packedOutputBackward(
                                         n: n, v: v, k: k, d: float(pd.baseAddress!), labels: labels,
-                                        inverseSums: inverseSums.map { Float($0) }, scale: Float(scale),
+                                        factors: factors.map { Float($0) }, scale: Float(scale),
                                         h: float(ph.baseAddress!), w: float(pw.baseAddress!),
                                         partialBias: pb.isEmpty ? nil : float(pb.baseAddress!),
                                         rowChunks: rowChunks(n, work: n * v, parts: chunks),
@@ -221,7 +222,7 @@ public func linearSoftmaxCrossEntropy<Scalar>(
                     forEachRowChunk(n, work: n * v, parts: chunks) { c, rows in
                         for r in rows {
                             let row = UnsafeMutableBufferPointer(rebasing: o.value[(r * v)..<((r + 1) * v)])
-                            let factor = labels[r] >= 0 ? inverseSums[r] * scale : 0
+                            let factor = factors[r]
                             for j in 0..<v { row[j] *= factor }
                             if labels[r] >= 0 { row[labels[r]] -= scale }
                             if !pb.value.isEmpty {

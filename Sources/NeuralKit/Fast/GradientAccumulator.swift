@@ -241,17 +241,14 @@ final class GradientAccumulator<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func scale(by factor: Scalar) {
-        flushPending()
-        if let touched = touchedRows {
-            let d = storedGradient.columns
-            storedGradient.scalars.withUnsafeMutableBufferPointer { g in
-                for id in touched { for j in (id * d)..<((id + 1) * d) { g[j] *= factor } }
-            }
-            return
-        }
+        let rows = touchedRowRanges  // (before the buffer is opened for writing)
         storedGradient.scalars.withUnsafeMutableBufferPointer { g in
-            forEachRowChunk(g.count, work: g.count / 4) { _, range in
-                for i in range { g[i] *= factor }
+            if let rows {
+                for range in rows { for i in range { g[i] *= factor } }
+            } else {
+                forEachRowChunk(g.count, work: g.count / 4) { _, range in
+                    for i in range { g[i] *= factor }
+                }
             }
         }
     }
@@ -277,9 +274,16 @@ final class GradientAccumulator<Scalar: TensorScalar> {
     /// the whole tensor, or the touched rows one by one.
     func forEachUpdatedRange(_ update: (Range<Int>) -> Void) {
         // (`touchedRows` has finished any background work, so `storedGradient` is free)
-        guard let touched = touchedRows else { return update(0..<storedGradient.count) }
+        guard let rows = touchedRowRanges else { return update(0..<storedGradient.count) }
+        for range in rows { update(range) }
+    }
+
+    /// The elements of the touched rows (``touchedRows``), row by row; nil when the
+    /// gradient is dense.
+    private var touchedRowRanges: [Range<Int>]? {
+        guard let touched = touchedRows else { return nil }
         let d = storedGradient.columns
-        for id in touched { update((id * d)..<((id + 1) * d)) }
+        return touched.map { ($0 * d)..<(($0 + 1) * d) }
     }
 
     /// The same for an element-wise update (each element's new value depends on that

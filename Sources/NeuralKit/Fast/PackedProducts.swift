@@ -117,18 +117,18 @@ struct RecurrentProduct<Scalar: TensorScalar>: @unchecked Sendable {
 /// writes the block's rows of dW. The same operations per element as the unfused op, so
 /// the same numbers.
 ///
-/// `d`: the exponentials (n × v); `partialBias` (2 × v, zeros, or nil):
+/// `d`: the exponentials (n × v); `factors`: per row, inverse sum × scale (0 for a padding
+/// row), and `scale` subtracted at the label; `partialBias` (2 × v, zeros, or nil):
 /// per chunk of `rowChunks`, the column sums; `partialDh` (2 × n × k, zeros): per half of
 /// the classes, dh; `gradient` (v × k): dW added in, or written when `overwrite`.
 func packedOutputBackward(
-    n: Int, v: Int, k: Int, d: UnsafeMutablePointer<Float>, labels: [Int], inverseSums: [Float], scale: Float,
+    n: Int, v: Int, k: Int, d: UnsafeMutablePointer<Float>, labels: [Int], factors: [Float], scale: Float,
     h: UnsafePointer<Float>, w: UnsafePointer<Float>, partialBias: UnsafeMutablePointer<Float>?, rowChunks: [Range<Int>],
     partialDh: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>, overwrite: Bool
 ) {
     // dW's product reads d logits across its rows (A transposed); with AVX2's 16 registers
     // that runs faster through the BLAS (there the bits are the BLAS's own either way).
     let packedH = ck_cpu_level() >= CK_LEVEL_AVX512 ? PackedMatrix(n: k, k: n, b: h, rowStride: 1, termStride: k) : nil
-    let factors = (0..<n).map { labels[$0] >= 0 ? inverseSums[$0] * scale : 0 }
     let shared = UncheckedSendable((d, partialBias, partialDh, gradient))
     forEachRowChunk(v, work: n * v) { half, classes in
         let (d, partialBias, partialDh, gradient) = shared.value
